@@ -1,0 +1,90 @@
+"""Extraction accuracy against truth files (the format of ../shared/corpus-dev/truth/).
+
+Prints, per report and in total: cell accuracy, reports fully correct, wrong cells that no
+failed check or flag catches, and seconds per report.
+
+    python benchmarks/accuracy.py [DIR ...]     # default: ../shared/corpus-dev
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from etl.checks import check_report
+from etl.errors import EtlError
+from etl.extract import extract_report
+from etl.report import LOW_CONFIDENCE, UNPARSED
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def truth_for(pdf: Path) -> Path | None:
+    for candidate in (pdf.parent / "truth" / f"{pdf.stem}.json",
+                      REPO / "tests" / "expected" / f"{pdf.stem}.json"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def score(pdf: Path, truth: dict) -> dict:
+    start = time.perf_counter()
+    try:
+        report = extract_report(pdf)
+    except EtlError as e:
+        return {"file": pdf.name, "error": str(e), "seconds": time.perf_counter() - start,
+                "cells": len(truth["cells"]), "right": 0, "uncaught": len(truth["cells"])}
+    seconds = time.perf_counter() - start
+    failed = [c for c in check_report(report) if not c.ok]
+    right = uncaught = 0
+    for c in truth["cells"]:
+        cell = report.cells[(c["table"], c["item"], c["measure"])]
+        if cell.value == c["value"] and (cell.value is None) == (c["value"] is None):
+            right += 1
+            continue
+        caught = (LOW_CONFIDENCE in cell.flags or UNPARSED in cell.flags or any(
+            f.subject in (cell.item, cell.measure) and f.rule.startswith(cell.section)
+            for f in failed))
+        uncaught += not caught
+    meta_ok = (report.agency, report.year, report.template) == (
+        truth["agency"], truth["year"], truth["template"])
+    return {"file": pdf.name, "cells": len(truth["cells"]), "right": right,
+            "uncaught": uncaught, "meta_ok": meta_ok, "seconds": seconds}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dirs", nargs="*", type=Path,
+                        default=[REPO.parent / "shared" / "corpus-dev"])
+    args = parser.parse_args(argv)
+    rows = []
+    for folder in args.dirs:
+        for pdf in sorted(folder.glob("*.pdf")):
+            truth = truth_for(pdf)
+            if truth is None:
+                print(f"skip {pdf}: no truth file", file=sys.stderr)
+                continue
+            rows.append(score(pdf, json.loads(truth.read_text(encoding="utf-8"))))
+    if not rows:
+        print("no PDFs with truth files found", file=sys.stderr)
+        return 1
+    print(f"{'file':<32} {'cells':>6} {'right':>6} {'uncaught':>8} {'meta':>5} {'s':>6}")
+    for r in rows:
+        note = f"  ERROR {r['error']}" if "error" in r else ""
+        print(f"{r['file']:<32} {r['cells']:>6} {r['right']:>6} {r['uncaught']:>8} "
+              f"{'ok' if r.get('meta_ok') else 'BAD':>5} {r['seconds']:>6.2f}{note}")
+    cells = sum(r["cells"] for r in rows)
+    right = sum(r["right"] for r in rows)
+    full = sum(r["right"] == r["cells"] and r.get("meta_ok", False) for r in rows)
+    print(f"\nreports: {len(rows)}   cell accuracy: {right}/{cells} = {100 * right / cells:.2f}%"
+          f"   reports fully correct: {full}/{len(rows)}"
+          f"   wrong cells not caught: {sum(r['uncaught'] for r in rows)}"
+          f"   seconds/report: {sum(r['seconds'] for r in rows) / len(rows):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

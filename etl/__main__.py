@@ -1,0 +1,3 @@
+from etl.cli import cli
+
+cli(prog_name="ogi")

@@ -1,0 +1,218 @@
+"""Review workbooks -> SQLite. Each report is written in one transaction and replaces its
+previous rows, so loading is idempotent and a refused workbook leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from etl import template as tpl
+from etl.checks import CheckResult, check_chain, check_report
+from etl.errors import EtlError, Problem, WorkbookError
+from etl.report import Cell, Report
+from etl.sheets import address, extracted_values, layout, read_workbook
+
+CHAIN_RULES = ("requests.carry_chain", "active.in_force_chain")
+
+# Declarative schema: the database contract other tools and the canned queries rely on.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS reports (
+    report_id TEXT PRIMARY KEY,
+    agency TEXT,
+    year INTEGER,
+    template TEXT,
+    source_file TEXT,
+    sha256 TEXT,
+    extracted_at TEXT,
+    status TEXT,
+    reviewer TEXT,
+    note TEXT,
+    workbook TEXT,
+    loaded_at TEXT,
+    cells_blank INTEGER,
+    cells_derived INTEGER,
+    checks_failed INTEGER
+);
+CREATE TABLE IF NOT EXISTS cells (
+    report_id TEXT NOT NULL REFERENCES reports(report_id),
+    section TEXT NOT NULL,
+    item TEXT NOT NULL,
+    measure TEXT NOT NULL,
+    value NUMERIC,
+    item_label TEXT,
+    measure_label TEXT,
+    printed TEXT,
+    page INTEGER,
+    box TEXT,
+    flags TEXT,
+    derived INTEGER,
+    note TEXT,
+    PRIMARY KEY (report_id, section, item, measure)
+);
+CREATE TABLE IF NOT EXISTS checks (
+    report_id TEXT NOT NULL REFERENCES reports(report_id),
+    rule TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    expected NUMERIC,
+    actual NUMERIC,
+    ok INTEGER NOT NULL,
+    previous_report_id TEXT,
+    PRIMARY KEY (report_id, rule, subject)
+);
+CREATE TABLE IF NOT EXISTS corrections (
+    report_id TEXT NOT NULL,
+    section TEXT NOT NULL,
+    item TEXT NOT NULL,
+    measure TEXT NOT NULL,
+    extracted NUMERIC,
+    corrected NUMERIC,
+    address TEXT,
+    reviewer TEXT,
+    logged_at TEXT,
+    PRIMARY KEY (report_id, section, item, measure, extracted, corrected)
+);
+CREATE INDEX IF NOT EXISTS cells_code ON cells (section, item, measure);
+CREATE INDEX IF NOT EXISTS checks_rule ON checks (rule, ok);
+CREATE INDEX IF NOT EXISTS reports_agency_year ON reports (agency, year);
+"""
+
+
+@dataclass
+class LoadResult:
+    loaded: list[str] = field(default_factory=list)
+    refused: list[WorkbookError] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for e in self.refused for p in e.problems]
+
+
+def ensure_schema(db: Database) -> None:
+    db.executescript(SCHEMA)
+
+
+def workbooks(sheets_dir: Path) -> Iterator[Path]:
+    """The review workbooks of a folder, skipping Excel lock files and our temp files."""
+    for path in sorted(Path(sheets_dir).glob("*.xlsx")):
+        if not path.name.startswith(("~$", ".")):
+            yield path
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _check_rows(report_id: str, results: list[CheckResult], previous: str | None = None
+                ) -> list[dict]:
+    return [{"report_id": report_id, "rule": r.rule, "subject": r.subject,
+             "expected": r.expected, "actual": r.actual, "ok": int(r.ok),
+             "previous_report_id": previous} for r in results]
+
+
+def _cell_row(report: Report, cell: Cell) -> dict:
+    return {"report_id": report.report_id, "section": cell.section, "item": cell.item,
+            "measure": cell.measure, "value": cell.value,
+            "item_label": tpl.item_label(report.template, cell.section, cell.item),
+            "measure_label": tpl.measure_label(report.template, cell.section, cell.measure),
+            "printed": cell.printed, "page": cell.page,
+            "box": json.dumps(cell.box) if cell.box else None, "flags": ",".join(cell.flags),
+            "derived": int("derived" in cell.flags), "note": cell.note}
+
+
+def write_report(db: Database, report: Report, workbook: str,
+                 extracted: dict | None = None) -> None:
+    """Replace one report's rows in a single transaction."""
+    results = check_report(report)
+    where = layout(report.template)
+    with db.atomic():
+        for table in ("cells", "checks"):
+            db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report.report_id])
+        db["reports"].upsert({
+            "report_id": report.report_id, "agency": report.agency, "year": report.year,
+            "template": report.template, "source_file": report.source_file,
+            "sha256": report.sha256, "extracted_at": report.extracted_at,
+            "status": report.status, "reviewer": report.reviewer, "note": report.note,
+            "workbook": workbook, "loaded_at": _now(),
+            "cells_blank": sum(c.value is None for c in report.cells.values()),
+            "cells_derived": sum("derived" in c.flags for c in report.cells.values()),
+            "checks_failed": sum(not r.ok for r in results)}, pk="report_id")
+        db["cells"].insert_all(_cell_row(report, c) for c in report.cells.values())
+        db["checks"].insert_all(_check_rows(report.report_id, results))
+        for key, was in (extracted or {}).items():
+            now = report.cells[key].value if key in report.cells else None
+            if key in where and was != now:
+                db["corrections"].insert({
+                    "report_id": report.report_id, "section": key[0], "item": key[1],
+                    "measure": key[2], "extracted": was, "corrected": now,
+                    "address": address(*where[key]), "reviewer": report.reviewer,
+                    "logged_at": _now()}, ignore=True)
+
+
+def report_from_db(db: Database, report_id: str) -> Report:
+    row = db["reports"].get(report_id)
+    report = Report(report_id=report_id, template=row["template"], agency=row["agency"],
+                    year=row["year"])
+    for c in db.query("SELECT section, item, measure, value FROM cells WHERE report_id = ?",
+                      [report_id]):
+        key = (c["section"], c["item"], c["measure"])
+        if key in report.cells:
+            report.cells[key].value = c["value"]
+    return report
+
+
+def write_chain_checks(db: Database) -> None:
+    """Recompute the cross-year identities between each agency's consecutive reports."""
+    pairs = list(db.query(
+        "SELECT cur.report_id AS cur, prev.report_id AS prev FROM reports cur "
+        "JOIN reports prev ON prev.agency = cur.agency AND prev.year = cur.year - 1"))
+    with db.atomic():
+        db.execute(f"DELETE FROM checks WHERE rule IN ({', '.join('?' * len(CHAIN_RULES))})",
+                   list(CHAIN_RULES))
+        for pair in pairs:
+            results = check_chain(report_from_db(db, pair["cur"]), report_from_db(db, pair["prev"]))
+            db["checks"].insert_all(_check_rows(pair["cur"], results, pair["prev"]))
+
+
+def load(sheets_dir: str | Path, db_path: str | Path, prune: bool = False) -> LoadResult:
+    """Load every workbook of ``sheets_dir`` into ``db_path``. A refused workbook is reported
+    with all its problems and leaves that report's rows untouched; the others load."""
+    sheets_dir = Path(sheets_dir)
+    if not sheets_dir.is_dir():
+        raise EtlError(f"{sheets_dir}: no such folder of workbooks")
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    db = Database(db_path)
+    ensure_schema(db)
+    result = LoadResult()
+    owners: dict[str, str] = {}
+    for path in workbooks(sheets_dir):
+        try:
+            report = read_workbook(path)
+            if report.report_id in owners:
+                raise WorkbookError(path, [Problem(path.name, "meta!B2",
+                                    f"report_id also used by {owners[report.report_id]}",
+                                    report.report_id)])
+            write_report(db, report, path.name, extracted_values(path))
+        except WorkbookError as e:
+            result.refused.append(e)
+            continue
+        owners[report.report_id] = path.name
+        result.loaded.append(report.report_id)
+    if prune:
+        kept = set(owners) | {Path(e.path).stem for e in result.refused}
+        gone = [r["report_id"] for r in db.query("SELECT report_id FROM reports")
+                if r["report_id"] not in kept]
+        with db.atomic():
+            for report_id in gone:
+                for table in ("cells", "checks", "corrections", "reports"):
+                    db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
+        result.pruned = gone
+    write_chain_checks(db)
+    db.close()
+    return result

@@ -1,0 +1,61 @@
+"""The one in-memory shape that crosses every boundary: a report = metadata + cells.
+
+The workbook and the database are two serialisations of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from etl import template as tpl
+from etl.template import Key
+
+Number = int | float
+
+# Cell flags; a cell may carry several.
+BLANK = "blank"          # printed empty in the source: value stays None, never 0
+ABSENT = "absent"        # not printed at all (e.g. no 总计 column)
+DERIVED = "derived"      # value computed from other cells because the source lacked it
+UNPARSED = "unparsed"    # printed text that is not a number (``/``, ``无``): value None
+LOW_CONFIDENCE = "low_confidence"  # the label match or the text layout was doubtful
+FLAGS = (BLANK, ABSENT, DERIVED, UNPARSED, LOW_CONFIDENCE)
+
+
+@dataclass
+class Cell:
+    section: str
+    item: str
+    measure: str
+    value: Number | None = None
+    printed: str | None = None  # the raw text as printed; None when nothing was printed
+    page: int | None = None
+    box: tuple[float, float, float, float] | None = None  # x1, y1, x2, y2 in PDF points
+    flags: list[str] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def key(self) -> Key:
+        return (self.section, self.item, self.measure)
+
+
+@dataclass
+class Report:
+    report_id: str
+    template: str
+    agency: str | None = None
+    year: int | None = None
+    source_file: str = ""
+    sha256: str = ""
+    extracted_at: str = ""
+    status: str = "extracted"  # or "reviewed"
+    reviewer: str = ""
+    note: str = ""
+    cells: dict[Key, Cell] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Every cell of the template exists, so a missing one is visible as None, never dropped.
+        for spec in tpl.cells(self.template):
+            self.cells.setdefault(spec.key, Cell(*spec.key))
+
+    def value(self, section: str, item: str, measure: str) -> Number | None:
+        return self.cells[(section, item, measure)].value

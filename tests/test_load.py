@@ -1,0 +1,131 @@
+"""Loading workbooks into SQLite: contract, idempotence, refusal without damage, checks."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+from click.testing import CliRunner
+
+from etl import template as tpl
+from etl.checks import check_chain, check_report
+from etl.cli import cli
+from etl.load import load
+from etl.report import Report
+from tests.conftest import SAMPLES, expected
+
+
+def _dump(db: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(db)
+    out = {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+           for t in ("cells", "checks", "corrections")}
+    out["reports"] = sorted(conn.execute(
+        "SELECT report_id, agency, year, template, source_file, status FROM reports").fetchall())
+    conn.close()
+    return out
+
+
+def test_database_contract(sample_db: Path) -> None:
+    conn = sqlite3.connect(sample_db)
+    reports = conn.execute("SELECT report_id, agency, year, template, source_file FROM reports"
+                           " ORDER BY report_id").fetchall()
+    assert [r[0] for r in reports] == sorted(p.stem for p in SAMPLES.glob("*.pdf"))
+    for report_id, agency, year, template, source_file in reports:
+        want = expected(report_id)
+        assert (agency, year, template, source_file) == (
+            want["agency"], want["year"], want["template"], want["file"])
+        rows = conn.execute("SELECT section, item, measure, value FROM cells WHERE report_id = ?",
+                            [report_id]).fetchall()
+        assert len(rows) == len(tpl.cells(template))
+        got = {(s, i, m): v for s, i, m, v in rows}
+        assert got == {(c["table"], c["item"], c["measure"]): c["value"] for c in want["cells"]}
+    rules = {r for (r,) in conn.execute("SELECT DISTINCT rule FROM checks")}
+    assert rules == {"requests.balance", "requests.handled_sum", "requests.row_total",
+                     "appeals.row_total"}
+    assert conn.execute("SELECT count(*) FROM checks WHERE ok = 0").fetchone() == (0,)
+    derived = conn.execute("SELECT count(*) FROM cells WHERE derived = 1 AND report_id = "
+                           "'003_dca3b8d882aa9ceb' AND measure = 'total'").fetchone()
+    assert derived == (25,)
+
+
+def test_loading_twice_gives_the_same_database(sheets: Path, tmp_path: Path) -> None:
+    db = tmp_path / "ogi.db"
+    load(sheets, db)
+    first = _dump(db)
+    load(sheets, db)
+    assert _dump(db) == first
+
+
+def test_bad_workbook_is_refused_and_database_keeps_its_rows(sheets: Path, tmp_path: Path
+                                                              ) -> None:
+    db = tmp_path / "ogi.db"
+    load(sheets, db)
+    before = _dump(db)
+    wb = openpyxl.load_workbook(sheets / "001_1f6271bab0582421.xlsx")
+    wb["requests"]["C4"] = 12345  # a valid correction, in the same workbook as a bad cell
+    wb["requests"]["D4"] = "n/a"
+    wb.save(sheets / "001_1f6271bab0582421.xlsx")
+    result = CliRunner().invoke(cli, ["load", "--sheets", str(sheets), "--db", str(db)])
+    assert result.exit_code == 1
+    assert "001_1f6271bab0582421.xlsx: requests!D4: not a number" in result.stderr
+    assert "4 loaded, 1 refused" in result.output
+    assert _dump(db) == before
+
+
+def test_corrections_are_logged_once(sheets: Path, tmp_path: Path) -> None:
+    db = tmp_path / "ogi.db"
+    path = sheets / "002_a9c952ea755c5d56.xlsx"
+    wb = openpyxl.load_workbook(path)
+    old = wb["requests"]["C4"].value
+    wb["requests"]["C4"] = old + 1
+    wb["meta"]["B10"] = "张三"  # reviewer
+    wb.save(path)
+    load(sheets, db)
+    load(sheets, db)
+    rows = sqlite3.connect(db).execute(
+        "SELECT report_id, item, measure, extracted, corrected, address, reviewer "
+        "FROM corrections").fetchall()
+    assert rows == [("002_a9c952ea755c5d56", "new", "natural_person", old, old + 1,
+                     "requests!C4", "张三")]
+
+
+def test_prune_removes_reports_whose_workbook_is_gone(sheets: Path, tmp_path: Path) -> None:
+    db = tmp_path / "ogi.db"
+    load(sheets, db)
+    (sheets / "004_dc6eabfeda6fcd8b.xlsx").unlink()
+    assert load(sheets, db).pruned == []
+    assert load(sheets, db, prune=True).pruned == ["004_dc6eabfeda6fcd8b"]
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM cells WHERE report_id = '004_dc6eabfeda6fcd8b'"
+                        ).fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM reports").fetchone() == (4,)
+
+
+def _report(year: int, new: int, carried_in: int, handled: int, carried_out: int) -> Report:
+    r = Report(report_id=f"r{year}", template="2021", agency="某局", year=year)
+    for a in tpl.APPLICANTS:
+        for item in tpl.items("2021", "requests"):
+            r.cells[("requests", item, a)].value = 0
+    for item, v in (("new", new), ("carried_in", carried_in), ("granted", handled),
+                    ("handled_total", handled), ("carried_out", carried_out)):
+        r.cells[("requests", item, "natural_person")].value = v
+        r.cells[("requests", item, "total")].value = v
+    return r
+
+
+def test_checks_find_a_broken_balance_and_skip_unknowns() -> None:
+    r = _report(2024, new=10, carried_in=2, handled=9, carried_out=1)
+    failed = {(c.rule, c.subject) for c in check_report(r) if not c.ok}
+    assert failed == {("requests.balance", "natural_person"), ("requests.balance", "total")}
+    r.cells[("requests", "new", "commercial")].value = None  # blank: not evaluated, not failed
+    subjects = {(c.rule, c.subject) for c in check_report(r)}
+    assert ("requests.balance", "commercial") not in subjects
+    assert ("requests.row_total", "new") not in subjects
+
+
+def test_carry_chain_between_years() -> None:
+    prev = _report(2023, new=5, carried_in=0, handled=3, carried_out=2)
+    cur = _report(2024, new=4, carried_in=1, handled=5, carried_out=0)
+    chain = {c.subject: c.ok for c in check_chain(cur, prev) if c.rule == "requests.carry_chain"}
+    assert chain["natural_person"] is False and chain["commercial"] is True
