@@ -19,6 +19,8 @@ import pypdfium2 as pdfium
 
 from etl import template as tpl
 from etl.errors import PdfError
+from etl.narrative import narrative_sections
+from etl.place import place_of
 from etl.report import (
     ABSENT,
     BLANK,
@@ -320,7 +322,9 @@ def extract_report(path: str | Path) -> Report:
         agency, year = parse_title(texts[0])
         report = Report(report_id=report_id_for(path), template=template, agency=agency,
                         year=year, source_file=path.name, sha256=sha256_file(path),
-                        extracted_at=datetime.now(UTC).isoformat(timespec="seconds"))
+                        extracted_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                        narrative=narrative_sections(texts))
+        report.set_place(place_of(agency))
         for table in _read_tables(path, pages):
             page = doc[table.page - 1]
             textpage = page.get_textpage()

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 from etl import template as tpl
 from etl.checks import CheckResult, check_chain, check_report
 from etl.errors import EtlError, Problem, WorkbookError
+from etl.place import place_of
 from etl.report import Cell, Report
 from etl.sheets import address, extracted_values, layout, read_workbook
 
@@ -33,6 +34,11 @@ CREATE TABLE IF NOT EXISTS reports (
     status TEXT,
     reviewer TEXT,
     note TEXT,
+    province TEXT,
+    city TEXT,
+    county TEXT,
+    adcode TEXT,
+    level TEXT,
     workbook TEXT,
     loaded_at TEXT,
     cells_blank INTEGER,
@@ -77,6 +83,13 @@ CREATE TABLE IF NOT EXISTS corrections (
     logged_at TEXT,
     PRIMARY KEY (report_id, section, item, measure, extracted, corrected)
 );
+CREATE TABLE IF NOT EXISTS narrative (
+    report_id TEXT NOT NULL REFERENCES reports(report_id),
+    section TEXT NOT NULL,
+    title TEXT,
+    text TEXT,
+    PRIMARY KEY (report_id, section)
+);
 CREATE INDEX IF NOT EXISTS cells_code ON cells (section, item, measure);
 CREATE INDEX IF NOT EXISTS checks_rule ON checks (rule, ok);
 CREATE INDEX IF NOT EXISTS reports_agency_year ON reports (agency, year);
@@ -96,6 +109,9 @@ class LoadResult:
 
 def ensure_schema(db: Database) -> None:
     db.executescript(SCHEMA)
+    if not db["narrative"].detect_fts():
+        # trigram: Chinese has no spaces, so the default tokenizer would index whole lines.
+        db["narrative"].enable_fts(["title", "text"], tokenize="trigram", create_triggers=True)
 
 
 def workbooks(sheets_dir: Path) -> Iterator[Path]:
@@ -132,19 +148,25 @@ def write_report(db: Database, report: Report, workbook: str,
     results = check_report(report)
     where = layout(report.template)
     with db.atomic():
-        for table in ("cells", "checks"):
+        for table in ("cells", "checks", "narrative"):
             db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report.report_id])
+        place = place_of(report.agency)  # from the agency as the reviewer left it
         db["reports"].upsert({
             "report_id": report.report_id, "agency": report.agency, "year": report.year,
             "template": report.template, "source_file": report.source_file,
             "sha256": report.sha256, "extracted_at": report.extracted_at,
             "status": report.status, "reviewer": report.reviewer, "note": report.note,
+            "province": place.province, "city": place.city, "county": place.county,
+            "adcode": place.adcode, "level": place.level,
             "workbook": workbook, "loaded_at": _now(),
             "cells_blank": sum(c.value is None for c in report.cells.values()),
             "cells_derived": sum("derived" in c.flags for c in report.cells.values()),
             "checks_failed": sum(not r.ok for r in results)}, pk="report_id")
         db["cells"].insert_all(_cell_row(report, c) for c in report.cells.values())
         db["checks"].insert_all(_check_rows(report.report_id, results))
+        db["narrative"].insert_all({"report_id": report.report_id, "section": number,
+                                    "title": title, "text": text}
+                                   for number, (title, text) in report.narrative.items())
         for key, was in (extracted or {}).items():
             now = report.cells[key].value if key in report.cells else None
             if key in where and was != now:
@@ -210,7 +232,7 @@ def load(sheets_dir: str | Path, db_path: str | Path, prune: bool = False) -> Lo
                 if r["report_id"] not in kept]
         with db.atomic():
             for report_id in gone:
-                for table in ("cells", "checks", "corrections", "reports"):
+                for table in ("cells", "checks", "corrections", "narrative", "reports"):
                     db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
         result.pruned = gone
     write_chain_checks(db)

@@ -50,12 +50,24 @@ class Report:
     status: str = "extracted"  # or "reviewed"
     reviewer: str = ""
     note: str = ""
+    province: str | None = None
+    city: str | None = None
+    county: str | None = None
+    adcode: str | None = None
+    level: str | None = None  # province | city | county | department
     cells: dict[Key, Cell] = field(default_factory=dict)
+    # Prose sections for search: number (一/五/六) -> (heading as printed, text).
+    narrative: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Every cell of the template exists, so a missing one is visible as None, never dropped.
         for spec in tpl.cells(self.template):
             self.cells.setdefault(spec.key, Cell(*spec.key))
+
+    def set_place(self, place: object) -> None:
+        """Copy a ``place.Place`` onto the report."""
+        for name in ("province", "city", "county", "adcode", "level"):
+            setattr(self, name, getattr(place, name))
 
     def value(self, section: str, item: str, measure: str) -> Number | None:
         return self.cells[(section, item, measure)].value

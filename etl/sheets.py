@@ -28,10 +28,15 @@ from etl.template import Key
 
 META_SHEET, CELLS_SHEET = "meta", "_cells"
 META_FIELDS = ("report_id", "agency", "year", "template", "source_file", "sha256",
-               "extracted_at", "status", "reviewer", "note")
+               "extracted_at", "status", "reviewer", "note", "province", "city", "county",
+               "adcode", "level")
 META_LABELS = {"report_id": "报告编号", "agency": "机关名称", "year": "年度", "template": "模板",
                "source_file": "来源文件", "sha256": "来源文件 SHA-256", "extracted_at": "提取时间",
-               "status": "状态 (extracted / reviewed)", "reviewer": "审核人", "note": "备注"}
+               "status": "状态 (extracted / reviewed)", "reviewer": "审核人", "note": "备注",
+               "province": "省（按机关名称推断，载入时重算）", "city": "市", "county": "县/区",
+               "adcode": "行政区划代码", "level": "层级 province/city/county/department"}
+TEXT_SHEET = "text"
+_EXCEL_CELL_MAX = 32767
 CELLS_COLUMNS = ("section", "item", "measure", "address", "extracted", "printed", "page", "box",
                  "flags", "note")
 FIRST_ROW, CODE_ROW, FIRST_COL = 4, 3, 3  # data starts at C4; codes in row 3 and column A
@@ -96,6 +101,12 @@ def write_workbook(report: Report, path: str | Path) -> Path:
         ws.row_dimensions[CODE_ROW].hidden = True
         ws.column_dimensions["B"].width = 48
         ws.freeze_panes = ws.cell(FIRST_ROW, FIRST_COL)
+
+    text_ws = wb.create_sheet(TEXT_SHEET)
+    text_ws.append(["section", "title", "text"])
+    for number, (title, body) in report.narrative.items():
+        text_ws.append([number, title, body[:_EXCEL_CELL_MAX]])
+    text_ws.column_dimensions["C"].width = 100
 
     cells_ws = wb.create_sheet(CELLS_SHEET)
     cells_ws.sheet_state = "hidden"
@@ -164,6 +175,10 @@ def read_workbook(path: str | Path) -> Report:
     except KeyError as e:
         raise WorkbookError(path, [Problem(name, str(e).strip("'\""),
                                            "sheet missing or renamed")]) from e
+    try:
+        text_rows = _rows(path, TEXT_SHEET)
+    except KeyError:  # optional: a manually made workbook may have no prose
+        text_rows = []
 
     meta = {str(row[0]): row[1] for row in sheets[META_SHEET][1:] if row and row[0]}
     template = str(meta.get("template") or "")
@@ -184,7 +199,12 @@ def read_workbook(path: str | Path) -> Report:
         agency=meta.get("agency"), year=year, source_file=str(meta.get("source_file") or ""),
         sha256=str(meta.get("sha256") or ""), extracted_at=str(meta.get("extracted_at") or ""),
         status=str(meta.get("status") or "extracted"), reviewer=str(meta.get("reviewer") or ""),
-        note=str(meta.get("note") or ""))
+        note=str(meta.get("note") or ""),
+        narrative={str(r[0]): (str(r[1] or ""), str(r[2] or "")) for r in text_rows[1:]
+                   if r and r[0] and r[2]})
+    for place_field in ("province", "city", "county", "adcode", "level"):
+        value = meta.get(place_field)
+        setattr(report, place_field, str(value) if value not in (None, "") else None)
 
     provenance = {tuple(row[:3]): dict(zip(CELLS_COLUMNS, row, strict=False))
                   for row in sheets[CELLS_SHEET][1:] if row and row[0]}
