@@ -5,7 +5,7 @@ previous rows, so loading is idempotent and a refused workbook leaves the databa
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +15,9 @@ from sqlite_utils import Database
 from etl import template as tpl
 from etl.checks import CheckResult, check_chain, check_report
 from etl.errors import EtlError, Problem, WorkbookError
+from etl.extract import sha256_file
 from etl.place import place_of
+from etl.publish import ensure_views
 from etl.report import Cell, Report
 from etl.sheets import address, extracted_values, layout, read_workbook
 
@@ -40,6 +42,7 @@ CREATE TABLE IF NOT EXISTS reports (
     adcode TEXT,
     level TEXT,
     workbook TEXT,
+    workbook_sha256 TEXT,
     loaded_at TEXT,
     cells_blank INTEGER,
     cells_derived INTEGER,
@@ -99,6 +102,7 @@ CREATE INDEX IF NOT EXISTS reports_agency_year ON reports (agency, year);
 @dataclass
 class LoadResult:
     loaded: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
     refused: list[WorkbookError] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
 
@@ -143,7 +147,7 @@ def _cell_row(report: Report, cell: Cell) -> dict:
 
 
 def write_report(db: Database, report: Report, workbook: str,
-                 extracted: dict | None = None) -> None:
+                 extracted: dict | None = None, workbook_sha256: str | None = None) -> None:
     """Replace one report's rows in a single transaction."""
     results = check_report(report)
     where = layout(report.template)
@@ -158,7 +162,7 @@ def write_report(db: Database, report: Report, workbook: str,
             "status": report.status, "reviewer": report.reviewer, "note": report.note,
             "province": place.province, "city": place.city, "county": place.county,
             "adcode": place.adcode, "level": place.level,
-            "workbook": workbook, "loaded_at": _now(),
+            "workbook": workbook, "workbook_sha256": workbook_sha256, "loaded_at": _now(),
             "cells_blank": sum(c.value is None for c in report.cells.values()),
             "cells_derived": sum("derived" in c.flags for c in report.cells.values()),
             "checks_failed": sum(not r.ok for r in results)}, pk="report_id")
@@ -177,34 +181,43 @@ def write_report(db: Database, report: Report, workbook: str,
                     "logged_at": _now()}, ignore=True)
 
 
-def report_from_db(db: Database, report_id: str) -> Report:
-    row = db["reports"].get(report_id)
-    report = Report(report_id=report_id, template=row["template"], agency=row["agency"],
-                    year=row["year"])
-    for c in db.query("SELECT section, item, measure, value FROM cells WHERE report_id = ?",
-                      [report_id]):
+def _chain_reports(db: Database) -> dict[str, Report]:
+    """Every report with just the cells the cross-year rules read, in one query."""
+    reports = {r["report_id"]: Report(report_id=r["report_id"], template=r["template"],
+                                      agency=r["agency"], year=r["year"])
+               for r in db.query("SELECT report_id, template, agency, year FROM reports")}
+    for c in db.query(
+            "SELECT report_id, section, item, measure, value FROM cells WHERE "
+            "(section = 'requests' AND item IN ('carried_in', 'carried_out')) OR "
+            "(section = 'active' AND measure IN ('issued', 'repealed', 'in_force'))"):
+        report = reports.get(c["report_id"])
         key = (c["section"], c["item"], c["measure"])
-        if key in report.cells:
+        if report is not None and key in report.cells:
             report.cells[key].value = c["value"]
-    return report
+    return reports
 
 
 def write_chain_checks(db: Database) -> None:
     """Recompute the cross-year identities between each agency's consecutive reports."""
-    pairs = list(db.query(
-        "SELECT cur.report_id AS cur, prev.report_id AS prev FROM reports cur "
-        "JOIN reports prev ON prev.agency = cur.agency AND prev.year = cur.year - 1"))
+    reports = _chain_reports(db)
+    by_agency_year = {(r.agency, r.year): r for r in reports.values() if r.agency and r.year}
+    rows = []
+    for (agency, year), report in by_agency_year.items():
+        previous = by_agency_year.get((agency, year - 1))
+        if previous is not None:
+            rows += _check_rows(report.report_id, check_chain(report, previous),
+                                previous.report_id)
     with db.atomic():
         db.execute(f"DELETE FROM checks WHERE rule IN ({', '.join('?' * len(CHAIN_RULES))})",
                    list(CHAIN_RULES))
-        for pair in pairs:
-            results = check_chain(report_from_db(db, pair["cur"]), report_from_db(db, pair["prev"]))
-            db["checks"].insert_all(_check_rows(pair["cur"], results, pair["prev"]))
+        db["checks"].insert_all(rows)
 
 
-def load(sheets_dir: str | Path, db_path: str | Path, prune: bool = False) -> LoadResult:
+def load(sheets_dir: str | Path, db_path: str | Path, prune: bool = False,
+         full: bool = False, progress: Callable[[], None] | None = None) -> LoadResult:
     """Load every workbook of ``sheets_dir`` into ``db_path``. A refused workbook is reported
-    with all its problems and leaves that report's rows untouched; the others load."""
+    with all its problems and leaves that report's rows untouched; the others load. A
+    workbook whose bytes are unchanged since it was last loaded is skipped unless ``full``."""
     sheets_dir = Path(sheets_dir)
     if not sheets_dir.is_dir():
         raise EtlError(f"{sheets_dir}: no such folder of workbooks")
@@ -213,21 +226,32 @@ def load(sheets_dir: str | Path, db_path: str | Path, prune: bool = False) -> Lo
     ensure_schema(db)
     result = LoadResult()
     owners: dict[str, str] = {}
+    known = {r["workbook"]: (r["workbook_sha256"], r["report_id"]) for r in db.query(
+        "SELECT workbook, workbook_sha256, report_id FROM reports")}
     for path in workbooks(sheets_dir):
+        if progress is not None:
+            progress()
+        digest = sha256_file(path)
+        was_sha, was_id = known.get(path.name, (None, None))
+        if not full and was_sha == digest and was_id not in owners:
+            owners[was_id] = path.name
+            result.unchanged.append(was_id)
+            continue
         try:
             report = read_workbook(path)
             if report.report_id in owners:
                 raise WorkbookError(path, [Problem(path.name, "meta!B2",
                                     f"report_id also used by {owners[report.report_id]}",
                                     report.report_id)])
-            write_report(db, report, path.name, extracted_values(path))
+            write_report(db, report, path.name, extracted_values(path), digest)
         except WorkbookError as e:
             result.refused.append(e)
             continue
         owners[report.report_id] = path.name
         result.loaded.append(report.report_id)
     if prune:
-        kept = set(owners) | {Path(e.path).stem for e in result.refused}
+        kept = set(owners) | {known.get(e.path.name, (None, e.path.stem))[1]
+                              for e in result.refused}
         gone = [r["report_id"] for r in db.query("SELECT report_id FROM reports")
                 if r["report_id"] not in kept]
         with db.atomic():
@@ -235,6 +259,8 @@ def load(sheets_dir: str | Path, db_path: str | Path, prune: bool = False) -> Lo
                 for table in ("cells", "checks", "corrections", "narrative", "reports"):
                     db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
         result.pruned = gone
-    write_chain_checks(db)
+    if result.loaded or result.pruned:
+        write_chain_checks(db)
     db.close()
+    ensure_views(db_path)
     return result

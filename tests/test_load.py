@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from etl import template as tpl
@@ -53,8 +54,108 @@ def test_loading_twice_gives_the_same_database(sheets: Path, tmp_path: Path) -> 
     db = tmp_path / "ogi.db"
     load(sheets, db)
     first = _dump(db)
+    again = load(sheets, db, full=True)
+    assert len(again.loaded) == 5 and _dump(db) == first
+
+
+def test_reload_reads_only_changed_workbooks(sheets: Path, tmp_path: Path) -> None:
+    db = tmp_path / "ogi.db"
     load(sheets, db)
-    assert _dump(db) == first
+    wb = openpyxl.load_workbook(sheets / "003_dca3b8d882aa9ceb.xlsx")
+    wb["requests"]["C4"] = 14
+    wb.save(sheets / "003_dca3b8d882aa9ceb.xlsx")
+    result = load(sheets, db)
+    assert result.loaded == ["003_dca3b8d882aa9ceb"] and len(result.unchanged) == 4
+    value = sqlite3.connect(db).execute(
+        "SELECT value FROM cells WHERE report_id = '003_dca3b8d882aa9ceb' AND section = "
+        "'requests' AND item = 'new' AND measure = 'natural_person'").fetchone()
+    assert value == (14,)
+
+
+def test_crash_mid_load_leaves_the_database_as_it_was(sheets: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import etl.load
+
+    db = tmp_path / "ogi.db"
+    load(sheets, db)
+    before = _dump(db)
+    calls = {"n": 0}
+    real = etl.load._cell_row
+
+    def crash_after_50(report: Report, cell: object) -> dict:
+        calls["n"] += 1
+        if calls["n"] > 50:
+            raise RuntimeError("power cut")
+        return real(report, cell)
+
+    monkeypatch.setattr(etl.load, "_cell_row", crash_after_50)
+    with pytest.raises(RuntimeError, match="power cut"):
+        load(sheets, db, full=True)
+    assert _dump(db) == before
+
+
+def _refused(sheets: Path, db: Path) -> list[str]:
+    return [str(p) for p in load(sheets, db).problems]
+
+
+def test_renamed_sheet_is_refused(sheets: Path, tmp_path: Path) -> None:
+    db = tmp_path / "ogi.db"
+    load(sheets, db)
+    before = _dump(db)
+    path = sheets / "000_59d377ad04b23a3b.xlsx"
+    wb = openpyxl.load_workbook(path)
+    wb["requests"].title = "申请"
+    wb.save(path)
+    problems = _refused(sheets, db)
+    assert len(problems) == 1 and problems[0].startswith("000_59d377ad04b23a3b.xlsx: ")
+    assert "requests" in problems[0] and "sheet missing or renamed" in problems[0]
+    assert _dump(db) == before
+
+
+def test_changed_template_is_refused(sheets: Path, tmp_path: Path) -> None:
+    db = tmp_path / "ogi.db"
+    path = sheets / "000_59d377ad04b23a3b.xlsx"
+    wb = openpyxl.load_workbook(path)
+    wb["meta"]["B5"] = "2019"
+    wb.save(path)
+    problems = _refused(sheets, db)
+    assert problems and all(p.startswith("000_59d377ad04b23a3b.xlsx: ") for p in problems)
+    assert any("active!" in p and "moved or deleted" in p for p in problems)
+
+
+def test_workbook_open_in_excel_is_refused(sheets: Path, tmp_path: Path) -> None:
+    db = tmp_path / "ogi.db"
+    (sheets / "~$001_1f6271bab0582421.xlsx").write_bytes(b"lock")
+    problems = _refused(sheets, db)
+    assert len(problems) == 1 and "open in Excel" in problems[0]
+    assert "001_1f6271bab0582421.xlsx" in problems[0]
+
+
+def test_cross_year_checks_between_two_reports_of_one_agency(sheets: Path, tmp_path: Path
+                                                             ) -> None:
+    """Make a 2023 report of 吴忠市人民政府办公室 from its 2024 one: carried_out of 2023 must
+    equal carried_in of 2024 (0 in every column there)."""
+    from etl.sheets import layout
+
+    src = openpyxl.load_workbook(sheets / "000_59d377ad04b23a3b.xlsx")
+    src["meta"]["B2"] = "wz-2023"
+    src["meta"]["B4"] = 2023
+    sheet, row, col = layout("2021")[("requests", "carried_out", "natural_person")]
+    src[sheet].cell(row, col).value = 5  # breaks the chain for natural_person only
+    src.save(sheets / "wz-2023.xlsx")
+    db = tmp_path / "ogi.db"
+    load(sheets, db)
+    rows = sqlite3.connect(db).execute(
+        "SELECT subject, expected, actual, ok, previous_report_id FROM checks "
+        "WHERE rule = 'requests.carry_chain' AND report_id = '000_59d377ad04b23a3b'"
+    ).fetchall()
+    by_subject = {r[0]: r for r in rows}
+    assert set(by_subject) == set(tpl.measures("2021", "requests"))
+    assert by_subject["natural_person"] == ("natural_person", 5, 0, 0, "wz-2023")
+    assert by_subject["commercial"][3] == 1
+    in_force = sqlite3.connect(db).execute(
+        "SELECT count(*) FROM checks WHERE rule = 'active.in_force_chain'").fetchone()
+    assert in_force == (2,)
 
 
 def test_bad_workbook_is_refused_and_database_keeps_its_rows(sheets: Path, tmp_path: Path
@@ -69,7 +170,7 @@ def test_bad_workbook_is_refused_and_database_keeps_its_rows(sheets: Path, tmp_p
     result = CliRunner().invoke(cli, ["load", "--sheets", str(sheets), "--db", str(db)])
     assert result.exit_code == 1
     assert "001_1f6271bab0582421.xlsx: requests!D4: not a number" in result.stderr
-    assert "4 loaded, 1 refused" in result.output
+    assert "0 loaded, 4 unchanged, 1 refused" in result.output
     assert _dump(db) == before
 
 

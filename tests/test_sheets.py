@@ -1,17 +1,40 @@
-"""Review workbooks: round trip, validation naming sheet!cell, corrections kept."""
+"""Review workbooks: round trip, validation naming sheet!cell (petl), protection and data
+validation, live checks, the fingerprint that keeps corrections, manual entry, layout."""
 
 from __future__ import annotations
 
+import re
+import shutil
+import sqlite3
+import subprocess
 from pathlib import Path
 
 import openpyxl
+import petl
 import pytest
 from click.testing import CliRunner
 
+from etl import template as tpl
+from etl.build import extract_to_sheets, human_edits
+from etl.checks import check_report
 from etl.cli import cli
 from etl.errors import WorkbookError
 from etl.extract import extract_report
-from etl.sheets import read_workbook, write_workbook
+from etl.load import load
+from etl.report import Report
+from etl.sheets import (
+    FIRST_COL,
+    FIRST_ROW,
+    blank_report,
+    fingerprint,
+    identities,
+    layout,
+    manual_report_id,
+    problem_table,
+    read_workbook,
+    stored_fingerprint,
+    write_workbook,
+)
 from tests.conftest import SAMPLES
 
 
@@ -70,7 +93,13 @@ def test_corrected_workbook_survives_extract_again(tmp_path: Path) -> None:
     assert runner.invoke(cli, ["extract", pdf, "--sheets", str(sheets)]).exit_code == 0
     path = sheets / "004_dc6eabfeda6fcd8b.xlsx"
     _edit(path, "requests", "C4", 999)
-    again = runner.invoke(cli, ["extract", pdf, "--sheets", str(sheets)])
+    same = runner.invoke(cli, ["extract", pdf, "--sheets", str(sheets)])
+    assert same.exit_code == 0 and "unchanged" in same.output
+    # the agency re-publishes the PDF (new bytes): the corrected workbook is still kept
+    republished = tmp_path / "new" / "004_dc6eabfeda6fcd8b.pdf"
+    republished.parent.mkdir()
+    republished.write_bytes(Path(pdf).read_bytes() + b"\n% re-saved\n")
+    again = runner.invoke(cli, ["extract", str(republished), "--sheets", str(sheets)])
     assert again.exit_code == 0 and "kept" in again.output
     assert read_workbook(path).value("requests", "new", "natural_person") == 999
     forced = runner.invoke(cli, ["extract", pdf, "--sheets", str(sheets), "--force"])
@@ -79,3 +108,368 @@ def test_corrected_workbook_survives_extract_again(tmp_path: Path) -> None:
     backups = list(sheets.glob("004_dc6eabfeda6fcd8b.*.bak.xlsx"))
     assert len(backups) == 1
     assert read_workbook(backups[0]).value("requests", "new", "natural_person") == 999
+
+
+# --- validation with petl: every kind of bad workbook, every problem at once -------------
+
+def _problems(path: Path) -> list:
+    with pytest.raises(WorkbookError) as info:
+        read_workbook(path)
+    return info.value.problems
+
+
+@pytest.mark.parametrize(("sheet", "cell", "value", "what"), [
+    ("requests", "C4", "#DIV/0!", "formula error"),
+    ("requests", "C4", True, "not a number"),
+    ("active", "G9", -1.5, "negative amount"),  # fees, 万元
+    ("requests", "C3", "natural_persn", "column moved or deleted"),
+    ("meta", "B4", "二〇二四", "year is not a whole number"),
+    ("meta", "B9", "done", "status must be one of extracted, reviewed"),
+    ("meta", "B5", "2020", "template must be one of 2021, 2019"),
+])
+def test_more_bad_values_are_named_by_sheet_and_cell(sheets: Path, sheet: str, cell: str,
+                                                      value: object, what: str) -> None:
+    path = sheets / "000_59d377ad04b23a3b.xlsx"
+    _edit(path, sheet, cell, value)
+    problems = _problems(path)
+    assert any(p.where == f"{sheet}!{cell}" and what in p.what for p in problems), problems
+    assert all(p.file == path.name for p in problems)
+
+
+def test_signed_change_may_be_negative_and_text_blank_is_empty(sheets: Path) -> None:
+    path = sheets / "002_a9c952ea755c5d56.xlsx"  # 2019 template: 本年增/减
+    sheet, row, col = layout("2019")[("active", "licensing", "change")]
+    wb = openpyxl.load_workbook(path)
+    wb[sheet].cell(row, col).value = -4
+    wb["requests"]["C4"] = "   "
+    wb.save(path)
+    report = read_workbook(path)
+    assert report.value("active", "licensing", "change") == -4
+    assert report.value("requests", "new", "natural_person") is None
+
+
+def test_moved_row_is_reported_once_and_hides_its_values(sheets: Path) -> None:
+    path = sheets / "000_59d377ad04b23a3b.xlsx"
+    wb = openpyxl.load_workbook(path)
+    wb["requests"]["A6"] = "granted_typo"
+    wb["requests"]["D6"] = "text in a moved row"
+    wb.save(path)
+    problems = _problems(path)
+    assert [(p.where, p.value) for p in problems] == [("requests!A6", "granted_typo")]
+    assert problems[0].what == "row moved or deleted: expected item granted"
+
+
+def test_every_missing_sheet_is_named(sheets: Path) -> None:
+    path = sheets / "000_59d377ad04b23a3b.xlsx"
+    wb = openpyxl.load_workbook(path)
+    del wb["appeals"]
+    wb["active"].title = "主动公开"
+    wb.save(path)
+    assert {(p.where, p.what) for p in _problems(path)} == {
+        ("active", "sheet missing or renamed"), ("appeals", "sheet missing or renamed")}
+
+
+def test_lock_file_and_bad_cells_are_reported_together(sheets: Path) -> None:
+    path = sheets / "000_59d377ad04b23a3b.xlsx"
+    (sheets / f"~${path.name}").write_bytes(b"lock")
+    _edit(path, "appeals", "C4", "x")
+    problems = _problems(path)
+    assert [p.where for p in problems] == ["-", "appeals!C4"]
+    assert "open in Excel" in problems[0].what
+
+
+def test_changed_hidden_cells_header_is_refused(sheets: Path) -> None:
+    path = sheets / "000_59d377ad04b23a3b.xlsx"
+    _edit(path, "_cells", "A1", "sektion")
+    assert any(p.where == "_cells!A1" for p in _problems(path))
+
+
+def test_problem_table_is_a_petl_table_of_file_where_value_what() -> None:
+    table = problem_table(
+        "x.xlsx", petl.wrap([("a",), (1,), (-2,), ("z",)]),
+        (("value", "not a number", lambda r: isinstance(r["a"], int)),
+         ("value", "negative", lambda r: r["a"] >= 0)),
+        lambda _s, row: (f"s!A{row['a']}", row["a"]))
+    assert list(table) == [("file", "where", "value", "what"),
+                           ("x.xlsx", "s!A-2", "-2", "negative"),
+                           ("x.xlsx", "s!Az", "z", "not a number")]
+
+
+def test_the_extra_cells_beside_the_grid_are_ignored(tmp_path: Path) -> None:
+    report = extract_report(SAMPLES / "000_59d377ad04b23a3b.pdf")
+    path = write_workbook(report, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["requests"]["J4"] = "anything"  # a live-check cell
+    wb["requests"]["C30"] = "notes"    # below the grid
+    wb["checks"]["D2"] = "x"
+    wb.save(path)
+    assert read_workbook(path).cells == report.cells
+
+
+# --- only values editable ---------------------------------------------------------------
+
+def test_only_value_cells_are_unlocked_with_validation_by_kind(tmp_path: Path) -> None:
+    report = extract_report(SAMPLES / "002_a9c952ea755c5d56.pdf")  # 2019: all three kinds
+    wb = openpyxl.load_workbook(write_workbook(report, tmp_path / "r.xlsx"))
+    assert wb.security.lockStructure
+    spec = tpl.spec_index("2019")
+    where = layout("2019")
+    for sheet in ("meta", "active", "requests", "appeals", "checks", "_cells", "_ogi"):
+        assert wb[sheet].protection.sheet and not wb[sheet].protection.password
+    for key, (sheet, row, col) in where.items():
+        ws = wb[sheet]
+        assert ws.cell(row, col).protection.locked is False, key
+        assert ws.cell(row, 2).protection.locked is True  # its label
+        rules = [dv for dv in ws.data_validations.dataValidation
+                 if ws.cell(row, col).coordinate in dv.sqref]
+        assert len(rules) == 1, key
+        kind = spec[key].kind
+        assert (rules[0].type, rules[0].operator, rules[0].formula1) == {
+            "count": ("whole", "greaterThanOrEqual", "0"),
+            "decimal": ("decimal", "greaterThanOrEqual", "0"),
+            "signed": ("whole", "between", "-999999999")}[kind]
+    assert wb["active"]["C3"].protection.locked  # the code row
+    na = wb["active"].cell(where[("active", "licensing", "change")][1], FIRST_COL)
+    assert na.protection.locked  # a cell the template does not have (grey)
+    meta = wb["meta"]
+    editable = {meta.cell(r, 1).value for r in range(2, meta.max_row + 1)
+                if meta.cell(r, 2).protection.locked is False}
+    assert editable == {"agency", "year", "status", "reviewer", "note"}
+
+
+# --- live checks ------------------------------------------------------------------------
+
+def _eval(wb: openpyxl.Workbook, formula: str, sheet: str) -> object:
+    """Evaluate the one formula shape we write: =IF(COUNT(refs)<n,"",SUM(e)-SUM(a))."""
+    m = re.fullmatch(r'=IF\(COUNT\((.*)\)<(\d+),"",SUM\((.*)\)-SUM\((.*)\)\)', formula)
+    assert m, formula
+
+    def values(refs: str) -> list:
+        out = []
+        for ref in refs.split(","):
+            ws_name, cell = ref.split("!") if "!" in ref else (sheet, ref)
+            out.append(wb[ws_name][cell].value)
+        return out
+
+    if any(v is None for v in values(m.group(1))):
+        return ""
+    return sum(values(m.group(3))) - sum(values(m.group(4)))
+
+
+def _eval_sum(wb: openpyxl.Workbook, formula: str) -> object:
+    """Evaluate =IF(COUNT(refs)<n,"",SUM(refs)) on the workbook's values."""
+    m = re.fullmatch(r'=IF\(COUNT\((.*)\)<(\d+),"",SUM\((.*)\)\)', formula)
+    assert m and m.group(1) == m.group(3), formula
+    values = [wb[ref.split("!")[0]][ref.split("!")[1]].value for ref in m.group(1).split(",")]
+    assert len(values) == int(m.group(2))
+    return "" if None in values else sum(values)
+
+
+def test_identities_are_the_checks_of_check_report() -> None:
+    for template in tpl.TEMPLATES:
+        full = Report("x", template)
+        for cell in full.cells.values():
+            cell.value = 1
+        assert [(i.rule, i.subject) for i in identities(template)] == [
+            (r.rule, r.subject) for r in check_report(full)]
+
+
+def test_live_checks_beside_the_grid_compute_each_identity(tmp_path: Path) -> None:
+    report = extract_report(SAMPLES / "000_59d377ad04b23a3b.pdf")
+    report.cells[("requests", "granted", "total")].value += 5   # breaks a row and a column
+    report.cells[("appeals", "review", "total")].value += 1
+    wb = openpyxl.load_workbook(write_workbook(report, tmp_path / "r.xlsx"))
+    where = layout("2021")
+    results = {(r.rule, r.subject): r for r in check_report(report)}
+    requests, appeals = wb["requests"], wb["appeals"]
+    seen = {}
+    for r in range(FIRST_ROW, FIRST_ROW + len(tpl.items("2021", "requests"))):
+        item = requests.cell(r, 1).value
+        seen[("requests.row_total", item)] = (requests, f"J{r}", f"K{r}")
+    for r in range(FIRST_ROW, FIRST_ROW + 3):
+        seen[("appeals.row_total", appeals.cell(r, 1).value)] = (appeals, f"H{r}", f"I{r}")
+    below = FIRST_ROW + len(tpl.items("2021", "requests")) + 1
+    for m in tpl.measures("2021", "requests"):
+        col = openpyxl.utils.get_column_letter(where[("requests", "new", m)][2])
+        seen[("requests.balance", m)] = (requests, f"{col}{below}", f"{col}{below + 2}")
+        seen[("requests.handled_sum", m)] = (requests, f"{col}{below + 1}", f"{col}{below + 3}")
+    assert set(seen) == set(results)
+    for key, (ws, live, stored) in seen.items():
+        result = results[key]
+        assert _eval(wb, ws[live].value, ws.title) == result.expected - result.actual, key
+        assert ws[stored].value == result.expected - result.actual, key
+        assert (ws[stored].fill.fgColor.rgb == "00FFC7CE") == (not result.ok), key
+        rules = [(cf.sqref, rule.formula) for cf in ws.conditional_formatting
+                 for rule in cf.rules if ws[live].coordinate in cf.sqref]
+        col, row = re.fullmatch(r"([A-Z]+)(\d+)", live).groups()
+        assert rules and rules[0][1] == [f"AND(ISNUMBER(${col}${row}),ABS(${col}${row})>0.000001)"]
+    failed = {k for k, r in results.items() if not r.ok}
+    assert {("requests.row_total", "granted"), ("requests.handled_sum", "total"),
+            ("appeals.row_total", "review")} <= failed
+    # the cells of a failing identity turn light red too
+    assert any("I6" in cf.sqref for cf in requests.conditional_formatting)
+
+
+def test_checks_sheet_has_one_row_per_identity(tmp_path: Path) -> None:
+    report = extract_report(SAMPLES / "001_1f6271bab0582421.pdf")
+    wb = openpyxl.load_workbook(write_workbook(report, tmp_path / "r.xlsx"))
+    ws = wb["checks"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    results = check_report(report)
+    assert [(r[0], r[1]) for r in rows] == [(i.rule, i.subject) for i in identities("2021")]
+    by_key = {(r.rule, r.subject): r for r in results}
+    for r, row in enumerate(rows, 2):
+        result = by_key.get((row[0], row[1]))
+        live = (_eval_sum(wb, row[3]), _eval_sum(wb, row[4]))
+        assert live == ((result.expected, result.actual) if result else ("", "")) or (
+            result is None and "" in live), row
+        assert row[5] == f'=IF(OR(D{r}="",E{r}=""),"",IF(ABS(D{r}-E{r})<0.000001,"相符","不符"))'
+        assert row[6:9] == ((result.expected, result.actual, "相符" if result.ok else "不符")
+                            if result else (None, None, None))
+    assert [rule.formula for cf in ws.conditional_formatting for rule in cf.rules] == [
+        ['$F2="不符"']]
+
+
+# --- corrections never lost: the fingerprint ----------------------------------------------
+
+def test_fingerprint_tells_a_persons_change(tmp_path: Path) -> None:
+    report = extract_report(SAMPLES / "000_59d377ad04b23a3b.pdf")
+    path = write_workbook(report, tmp_path / "r.xlsx")
+    assert stored_fingerprint(path) == fingerprint(report) == fingerprint(read_workbook(path))
+    assert not human_edits(path)
+    value = report.value("requests", "new", "natural_person")
+    _edit(path, "requests", "C4", float(value))  # the same number typed again
+    assert not human_edits(path)
+    _edit(path, "meta", "B3", "吴忠市人民政府")  # the agency corrected
+    assert human_edits(path)
+
+
+def test_workbook_without_fingerprint_falls_back_to_extracted_values(tmp_path: Path) -> None:
+    report = extract_report(SAMPLES / "000_59d377ad04b23a3b.pdf")
+    path = write_workbook(report, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    del wb["_ogi"]
+    wb.save(path)
+    assert stored_fingerprint(path) is None and not human_edits(path)
+    _edit(path, "requests", "C4", 1)
+    assert human_edits(path)
+
+
+def test_unchanged_workbook_and_pdf_is_skipped(tmp_path: Path) -> None:
+    sheets = tmp_path / "sheets"
+    pdf = SAMPLES / "001_1f6271bab0582421.pdf"
+    assert [o.status for o in extract_to_sheets([pdf], sheets)] == ["written"]
+    assert [o.status for o in extract_to_sheets([pdf], sheets)] == ["unchanged"]
+
+
+# --- manual entry -----------------------------------------------------------------------
+
+def test_template_then_fill_then_load(tmp_path: Path) -> None:
+    sheets, db = tmp_path / "sheets", tmp_path / "ogi.db"
+    runner = CliRunner()
+    args = ["template", "--agency", "某县人民政府办公室", "--year", "2020", "--sheets", str(sheets)]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    (path,) = sheets.glob("*.xlsx")
+    assert path.stem == manual_report_id("某县人民政府办公室", 2020)
+    blank = read_workbook(path)
+    assert (blank.template, blank.year, blank.status) == ("2019", 2020, "extracted")
+    assert all(c.value is None for c in blank.cells.values())
+    again = runner.invoke(cli, args)
+    assert again.exit_code == 1 and "already exists" in again.output
+
+    wb = openpyxl.load_workbook(path)
+    where = layout("2019")
+    for key, value in {("requests", "new", "natural_person"): 7,
+                       ("requests", "new", "total"): 7,
+                       ("active", "procurement", "amount_10k_yuan"): 12.5}.items():
+        sheet, row, col = where[key]
+        wb[sheet].cell(row, col).value = value
+    wb.save(path)
+    result = load(sheets, db)
+    assert result.loaded == [path.stem] and not result.refused
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT agency, year, template, status FROM reports").fetchall() == [
+        ("某县人民政府办公室", 2020, "2019", "extracted")]
+    assert sorted(conn.execute(
+        "SELECT item, measure, value FROM cells WHERE value IS NOT NULL").fetchall()) == [
+        ("new", "natural_person", 7), ("new", "total", 7),
+        ("procurement", "amount_10k_yuan", 12.5)]
+
+
+def test_template_year_picks_the_template(tmp_path: Path) -> None:
+    assert blank_report("甲", 2024).template == "2021"
+    assert blank_report("甲", 2020).template == "2019"
+    assert blank_report("甲", 2020, "2021").template == "2021"
+
+
+# --- the official layout and the source image ----------------------------------------------
+
+def test_requests_has_the_two_level_applicant_header(tmp_path: Path) -> None:
+    report = extract_report(SAMPLES / "000_59d377ad04b23a3b.pdf")
+    ws = openpyxl.load_workbook(write_workbook(report, tmp_path / "r.xlsx"))["requests"]
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {"B1:B2", "C1:C2", "D1:H1", "I1:I2"} <= merged
+    assert (ws["C1"].value, ws["D1"].value, ws["I1"].value) == ("自然人", "法人或其他组织", "总计")
+    assert [ws.cell(2, c).value for c in range(4, 9)] == [
+        "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
+    assert ws.column_dimensions["A"].hidden and ws.row_dimensions[3].hidden
+
+
+def test_source_images_beside_the_grids(tmp_path: Path) -> None:
+    pdf = SAMPLES / "000_59d377ad04b23a3b.pdf"
+    report = extract_report(pdf)
+    path = write_workbook(report, tmp_path / "r.xlsx", pdf=pdf)
+    wb = openpyxl.load_workbook(path)
+    for section in tpl.SECTIONS:
+        assert wb[section]._images, section
+        pages = {c.page for c in report.cells.values() if c.section == section and c.page}
+        labels = {v for row in wb[section].iter_rows(values_only=True) for v in row
+                  if isinstance(v, str) and v.startswith("原表第")}
+        assert labels == {f"原表第 {p} 页" for p in pages}
+        assert wb[section].cell(1, FIRST_COL + len(tpl.measures("2021", section))).value == (
+            f"来源：PDF 第 {'、'.join(map(str, sorted(pages)))} 页")
+    assert read_workbook(path).cells == report.cells
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_a_spreadsheet_engine_computes_the_live_checks(tmp_path: Path) -> None:
+    """LibreOffice recalculates the workbook; the cached results equal check_report's."""
+    report = extract_report(SAMPLES / "000_59d377ad04b23a3b.pdf")
+    report.cells[("requests", "granted", "total")].value += 5
+    report.cells[("appeals", "review", "upheld")].value = None  # review row not evaluable
+    path = write_workbook(report, tmp_path / "r.xlsx")
+    out = tmp_path / "out"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "xlsx", "--outdir", str(out), str(path)],
+                   check=True, capture_output=True, timeout=120)
+    computed = openpyxl.load_workbook(out / "r.xlsx", data_only=True)
+    assert computed["requests"]["J6"].value == -5  # granted: applicants − total, live
+    assert computed["requests"]["I31"].value == 5  # total column: outcomes − handled_total
+    assert computed["appeals"]["H4"].value in ("", None)  # a blank cell: not evaluated
+    ws = computed["checks"]
+    results = {(r.rule, r.subject): r for r in check_report(report)}
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(identities("2021"))
+    for rule, subject, _, expected, actual, verdict, *_ in rows:
+        result = results.get((rule, subject))
+        if result is None:
+            assert verdict in ("", None), (rule, subject)
+        else:
+            assert (expected, actual) == (result.expected, result.actual), (rule, subject)
+            assert verdict == ("相符" if result.ok else "不符"), (rule, subject)
+    assert sum(r[5] == "不符" for r in rows) == 2
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_opened_and_saved_in_a_spreadsheet_is_not_an_edit(tmp_path: Path) -> None:
+    report = extract_report(SAMPLES / "002_a9c952ea755c5d56.pdf")
+    path = write_workbook(report, tmp_path / "r.xlsx")
+    out = tmp_path / "out"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "xlsx", "--outdir", str(out), str(path)],
+                   check=True, capture_output=True, timeout=120)
+    saved = out / "r.xlsx"
+    assert read_workbook(saved).cells == report.cells
+    assert not human_edits(saved)
+    assert openpyxl.load_workbook(saved)["requests"]["C4"].protection.locked is False

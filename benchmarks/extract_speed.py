@@ -1,0 +1,77 @@
+"""Extraction speed, side by side in one run on the same PDFs, single process:
+
+1. plain ``camelot.read_pdf(path, pages="all", flavor="lattice")`` (default settings),
+2. the same call with ``engine="vector"``,
+3. ``etl.extract.extract_report`` (table pages from the text layer, vector engine there,
+   cell text by position) — the full extraction, including mapping onto the template,
+
+and the floor: reading every page's text layer with pypdfium2. Prints seconds per report
+and the two ratios.
+
+    python benchmarks/extract_speed.py [DIR ...]   # default: samples/ and ../shared/corpus-dev
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+import warnings
+from pathlib import Path
+
+import camelot
+import pypdfium2 as pdfium
+
+from etl.extract import extract_report
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def plain(path: Path, **kwargs: str) -> None:
+    camelot.read_pdf(str(path), pages="all", flavor="lattice", **kwargs)
+
+
+def text_layer(path: Path) -> None:
+    doc = pdfium.PdfDocument(str(path))
+    for page in doc:
+        page.get_textpage().get_text_range()
+    doc.close()
+
+
+def timed(fn, pdfs: list[Path], rounds: int) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for pdf in pdfs:
+            fn(pdf)
+        best = min(best, time.perf_counter() - start)
+    return best / len(pdfs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dirs", nargs="*", type=Path,
+                        default=[REPO / "samples", REPO.parent / "shared" / "corpus-dev"])
+    parser.add_argument("--rounds", type=int, default=2, help="best of N rounds")
+    args = parser.parse_args()
+    pdfs = [p for d in args.dirs if d.exists() for p in sorted(d.glob("*.pdf"))]
+    warnings.simplefilter("ignore")
+    logging.getLogger("camelot").setLevel(logging.ERROR)
+    extract_report(pdfs[0])  # warm imports so no method pays for them
+    results = {
+        "camelot lattice (default)": timed(plain, pdfs, 1),
+        "camelot lattice engine=vector": timed(lambda p: plain(p, engine="vector"), pdfs,
+                                               args.rounds),
+        "ogi extract_report": timed(extract_report, pdfs, args.rounds),
+        "text layer only (floor)": timed(text_layer, pdfs, args.rounds),
+    }
+    print(f"{len(pdfs)} PDFs, single process, seconds per report:")
+    for name, seconds in results.items():
+        print(f"  {name:<32} {seconds:8.3f}")
+    ours = results["ogi extract_report"]
+    print(f"speed-up vs plain lattice: {results['camelot lattice (default)'] / ours:.1f}x   "
+          f"vs engine=vector: {results['camelot lattice engine=vector'] / ours:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
