@@ -5,7 +5,9 @@ previous rows, so loading is idempotent and a refused workbook leaves the databa
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -213,11 +215,38 @@ def write_chain_checks(db: Database) -> None:
         db["checks"].insert_all(rows)
 
 
+_Read = tuple[Report | None, dict | None, list[Problem]]
+
+
+def _read(path: Path) -> _Read:
+    """Read one workbook; problems come back as data (exceptions do not cross processes)."""
+    try:
+        return read_workbook(path), extracted_values(path), []
+    except WorkbookError as e:
+        return None, None, e.problems
+
+
+def _read_all(paths: list[Path], jobs: int) -> Iterator[_Read]:
+    """Workbooks read in worker processes (parsing xlsx is the cost of a load) while the
+    caller writes to SQLite; results in the order of ``paths``."""
+    jobs = min(jobs or os.cpu_count() or 1, max(1, len(paths) // _PER_WORKER))
+    if jobs <= 1:
+        yield from map(_read, paths)
+        return
+    with ProcessPoolExecutor(jobs) as pool:
+        yield from pool.map(_read, paths, chunksize=16)
+
+
+_PER_WORKER = 32  # fewer workbooks than this per worker: not worth starting processes
+
+
 def load(sheets_dir: str | Path, db_path: str | Path, prune: bool = False,
-         full: bool = False, progress: Callable[[], None] | None = None) -> LoadResult:
+         full: bool = False, progress: Callable[[], None] | None = None,
+         jobs: int = 0) -> LoadResult:
     """Load every workbook of ``sheets_dir`` into ``db_path``. A refused workbook is reported
     with all its problems and leaves that report's rows untouched; the others load. A
-    workbook whose bytes are unchanged since it was last loaded is skipped unless ``full``."""
+    workbook whose bytes are unchanged since it was last loaded is skipped unless ``full``.
+    ``jobs`` processes read workbooks (0: one per core)."""
     sheets_dir = Path(sheets_dir)
     if not sheets_dir.is_dir():
         raise EtlError(f"{sheets_dir}: no such folder of workbooks")
@@ -228,25 +257,30 @@ def load(sheets_dir: str | Path, db_path: str | Path, prune: bool = False,
     owners: dict[str, str] = {}
     known = {r["workbook"]: (r["workbook_sha256"], r["report_id"]) for r in db.query(
         "SELECT workbook, workbook_sha256, report_id FROM reports")}
+    changed: list[tuple[Path, str]] = []
     for path in workbooks(sheets_dir):
-        if progress is not None:
-            progress()
         digest = sha256_file(path)
         was_sha, was_id = known.get(path.name, (None, None))
         if not full and was_sha == digest and was_id not in owners:
             owners[was_id] = path.name
             result.unchanged.append(was_id)
+            if progress is not None:
+                progress()
+        else:
+            changed.append((path, digest))
+    for (path, digest), (report, extracted, problems) in zip(
+            changed, _read_all([p for p, _ in changed], jobs), strict=True):
+        if progress is not None:
+            progress()
+        if report is not None and report.report_id in owners:
+            problems = [Problem(path.name, "meta!B2",
+                                f"report_id also used by {owners[report.report_id]}",
+                                report.report_id)]
+        if problems:
+            result.refused.append(WorkbookError(path, problems))
             continue
-        try:
-            report = read_workbook(path)
-            if report.report_id in owners:
-                raise WorkbookError(path, [Problem(path.name, "meta!B2",
-                                    f"report_id also used by {owners[report.report_id]}",
-                                    report.report_id)])
-            write_report(db, report, path.name, extracted_values(path), digest)
-        except WorkbookError as e:
-            result.refused.append(e)
-            continue
+        assert report is not None
+        write_report(db, report, path.name, extracted, digest)
         owners[report.report_id] = path.name
         result.loaded.append(report.report_id)
     if prune:
