@@ -17,6 +17,7 @@ import argparse
 import logging
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import camelot
@@ -38,33 +39,36 @@ def text_layer(path: Path) -> None:
     doc.close()
 
 
-def timed(fn, pdfs: list[Path], rounds: int) -> float:
-    best = float("inf")
+def timed(methods: dict[str, Callable[[Path], object]], pdfs: list[Path], rounds: int
+          ) -> dict[str, float]:
+    """Best seconds per report of each method; rounds interleave the methods so that a
+    noisy neighbour slows them all alike."""
+    best = dict.fromkeys(methods, float("inf"))
     for _ in range(rounds):
-        start = time.perf_counter()
-        for pdf in pdfs:
-            fn(pdf)
-        best = min(best, time.perf_counter() - start)
-    return best / len(pdfs)
+        for name, fn in methods.items():
+            start = time.perf_counter()
+            for pdf in pdfs:
+                fn(pdf)
+            best[name] = min(best[name], (time.perf_counter() - start) / len(pdfs))
+    return best
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dirs", nargs="*", type=Path,
                         default=[REPO / "samples", REPO.parent / "shared" / "corpus-dev"])
-    parser.add_argument("--rounds", type=int, default=2, help="best of N rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="best of N rounds")
     args = parser.parse_args()
     pdfs = [p for d in args.dirs if d.exists() for p in sorted(d.glob("*.pdf"))]
     warnings.simplefilter("ignore")
     logging.getLogger("camelot").setLevel(logging.ERROR)
     extract_report(pdfs[0])  # warm imports so no method pays for them
-    results = {
-        "camelot lattice (default)": timed(plain, pdfs, 1),
-        "camelot lattice engine=vector": timed(lambda p: plain(p, engine="vector"), pdfs,
-                                               args.rounds),
-        "ogi extract_report": timed(extract_report, pdfs, args.rounds),
-        "text layer only (floor)": timed(text_layer, pdfs, args.rounds),
-    }
+    results = timed({
+        "camelot lattice (default)": plain,
+        "camelot lattice engine=vector": lambda p: plain(p, engine="vector"),
+        "ogi extract_report": extract_report,
+        "text layer only (floor)": text_layer,
+    }, pdfs, args.rounds)
     print(f"{len(pdfs)} PDFs, single process, seconds per report:")
     for name, seconds in results.items():
         print(f"  {name:<32} {seconds:8.3f}")

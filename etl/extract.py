@@ -29,6 +29,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from etl import template as tpl
+from etl.checks import check_report
 from etl.errors import PdfError
 from etl.narrative import narrative_sections
 from etl.place import place_of
@@ -145,6 +146,20 @@ def _page_texts(doc: pdfium.PdfDocument) -> list[str]:
     return texts
 
 
+def _ruled(page: pdfium.PdfPage) -> bool:
+    """Whether a page draws lines at all: Camelot's lattice needs them, and parsing a page
+    of prose costs as much as a page of tables."""
+    segments = 0
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3):
+        segments += pdfium_c.FPDFPath_CountSegments(obj.raw)
+        if segments >= _MIN_RULE_SEGMENTS:
+            return True
+    return False
+
+
+_MIN_RULE_SEGMENTS = 6  # the outline and one inner rule of the smallest table
+
+
 def _squash(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
@@ -221,6 +236,11 @@ def _view(page) -> _View:
     return _View(rotation, page.get_mediabox()) if turned > upright else _View()
 
 
+# Camelot only has to find the ruled grid: cell text is read from pdfium by position, so
+# pdfminer's grouping of characters into text boxes (most of Camelot's time) is skipped.
+_LINES_ONLY = {"boxes_flow": None, "detect_vertical": False, "all_texts": False}
+
+
 def _read_tables(path: Path, pages: list[int], doc: pdfium.PdfDocument) -> list:
     """Camelot's lattice tables on ``pages``. Camelot refuses a PDF encrypted with an owner
     password only (empty user password, copying forbidden), and reads a page carrying
@@ -240,7 +260,8 @@ def _read_tables(path: Path, pages: list[int], doc: pdfium.PdfDocument) -> list:
             source = Path(tmp) / "normalized.pdf"
             doc.save(str(source), flags=pdfium_c.FPDF_REMOVE_SECURITY)
         return list(camelot.read_pdf(str(source), pages=",".join(map(str, pages)),
-                                     flavor="lattice", engine="vector"))
+                                     flavor="lattice", engine="vector",
+                                     layout_kwargs=_LINES_ONLY))
 
 
 def _spans(table, textpage, view: _View = _View()) -> list[list[_Span]]:
@@ -489,9 +510,13 @@ def _borderless_grids(textpage, view: _View = _View()) -> list[list[list[_Span]]
     phrases = _phrases(textpage, view)
     labels = [r for r in phrases if not _is_value_text(r.text)]
     # A number with words right after it on its line is prose (共收到申请 21 件), not a cell.
+    near: dict[int, list[_Run]] = {}  # labels by 2-pt band of their centre line
+    for lab in labels:
+        near.setdefault(int(lab.yc // 2), []).append(lab)
     values = sorted((r for r in phrases if _is_value_text(r.text) and not any(
         abs(lab.yc - r.yc) < 2 and 0 <= lab.box[0] - r.box[2] < 1.5 * (r.box[3] - r.box[1])
-        for lab in labels)), key=lambda r: -r.yc)
+        for band in range(int(r.yc // 2) - 1, int(r.yc // 2) + 2) for lab in near.get(band, ())
+    )), key=lambda r: -r.yc)
     rows: list[list[_Run]] = []
     for r in values:
         if rows and abs(rows[-1][0].yc - r.yc) < 3:
@@ -719,6 +744,12 @@ def _derive(report: Report, image_pages: list[int] | None = None) -> None:
             cell.note = missing
 
 
+def _complete_and_consistent(report: Report) -> bool:
+    cells = report.cells.values()
+    return (all(c.printed is not None and c.value is not None and not c.flags for c in cells)
+            and all(r.ok for r in check_report(report)))
+
+
 def _reconcile(report: Report, text_only: Report) -> None:
     """Merge the text-only reading of the ruled pages into ``report``: a section the ruled
     tables did not yield at all (a borderless table on a page that also has a ruled one) is
@@ -787,29 +818,32 @@ def extract_report(path: str | Path) -> Report:
         report.set_place(place_of(agency))
         builder = _Builder(report)
         ruled = set()
-        for table in _read_tables(path, pages, doc):
-            page = doc[table.page - 1]
-            textpage = page.get_textpage()
+        opened = {n: doc[n - 1] for n in pages}
+        textpages = {n: page.get_textpage() for n, page in opened.items()}
+        lattice_pages = [n for n in pages if _ruled(opened[n])]
+        for table in _read_tables(path, lattice_pages, doc) if lattice_pages else []:
             builder.page = table.page
-            _map_table(_spans(table, textpage, _view(page)), builder)
+            _map_table(_spans(table, textpages[table.page], _view(opened[table.page])),
+                       builder)
             ruled.add(table.page)
-            textpage.close()
-            page.close()
-        # The text-only reading: the only one on table pages where lattice saw no grid (a
-        # borderless 三线表, no vertical rules), a cross-check on the others.
-        shadow = _Builder(Report(report_id=report.report_id, template=template))
-        for n in pages:
-            page = doc[n - 1]
-            textpage = page.get_textpage()
-            target = shadow if n in ruled else builder
-            target.page = n
-            for grid in _borderless_grids(textpage, _view(page)):
-                _map_table(grid, target)
-            textpage.close()
-            page.close()
         _split_merged_other(builder)
-        _split_merged_other(shadow)
-        _reconcile(report, shadow.report)
+        # The text-only reading: the only one on table pages where lattice saw no grid (a
+        # borderless 三线表, no vertical rules), a cross-check on the others. Skipped when
+        # the grid gave every cell of the template, printed, and every identity holds: a
+        # misread cell would have to break none of them.
+        if not _complete_and_consistent(report):
+            shadow = _Builder(Report(report_id=report.report_id, template=template))
+            for n in pages:
+                target = shadow if n in ruled else builder
+                target.page = n
+                for grid in _borderless_grids(textpages[n], _view(opened[n])):
+                    _map_table(grid, target)
+            _split_merged_other(builder)  # again: the text-only pages may hold that row
+            _split_merged_other(shadow)
+            _reconcile(report, shadow.report)
+        for n in pages:
+            textpages[n].close()
+            opened[n].close()
     finally:
         doc.close()
     found = sum(1 for c in report.cells.values() if c.printed is not None)
