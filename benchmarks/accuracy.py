@@ -3,7 +3,11 @@
 Prints, per report and in total: cell accuracy, reports fully correct, wrong cells that no
 failed check or flag catches, and seconds per report.
 
-    python benchmarks/accuracy.py [DIR ...]     # default: ../shared/corpus-dev
+    python benchmarks/accuracy.py [DIR ...]
+    # default: ../shared/corpus-dev, ../shared/real-reports, samples/, tests/fixtures/
+
+Truth files are looked up beside the PDFs (``truth/<stem>.json``), in tests/expected (the
+samples) and in tests/fixtures/real-truth (the published reports, checked by hand).
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def truth_for(pdf: Path) -> Path | None:
     for candidate in (pdf.parent / "truth" / f"{pdf.stem}.json",
-                      REPO / "tests" / "expected" / f"{pdf.stem}.json"):
+                      REPO / "tests" / "expected" / f"{pdf.stem}.json",
+                      REPO / "tests" / "fixtures" / "real-truth" / f"{pdf.stem}.json"):
         if candidate.exists():
             return candidate
     return None
@@ -57,33 +62,45 @@ def score(pdf: Path, truth: dict) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    shared = REPO.parent / "shared"
     parser.add_argument("dirs", nargs="*", type=Path,
-                        default=[REPO.parent / "shared" / "corpus-dev"])
+                        default=[shared / "corpus-dev", shared / "real-reports",
+                                 REPO / "samples", REPO / "tests" / "fixtures"])
     args = parser.parse_args(argv)
-    rows = []
+    groups: dict[Path, list[dict]] = {}
     for folder in args.dirs:
         for pdf in sorted(folder.glob("*.pdf")):
             truth = truth_for(pdf)
             if truth is None:
                 print(f"skip {pdf}: no truth file", file=sys.stderr)
                 continue
-            rows.append(score(pdf, json.loads(truth.read_text(encoding="utf-8"))))
-    if not rows:
+            groups.setdefault(folder, []).append(
+                score(pdf, json.loads(truth.read_text(encoding="utf-8"))))
+    if not groups:
         print("no PDFs with truth files found", file=sys.stderr)
         return 1
     print(f"{'file':<32} {'cells':>6} {'right':>6} {'uncaught':>8} {'meta':>5} {'s':>6}")
-    for r in rows:
-        note = f"  ERROR {r['error']}" if "error" in r else ""
-        print(f"{r['file']:<32} {r['cells']:>6} {r['right']:>6} {r['uncaught']:>8} "
-              f"{'ok' if r.get('meta_ok') else 'BAD':>5} {r['seconds']:>6.2f}{note}")
+    for folder, rows in groups.items():
+        print(f"-- {folder}")
+        for r in rows:
+            note = f"  ERROR {r['error']}" if "error" in r else ""
+            print(f"{r['file']:<32} {r['cells']:>6} {r['right']:>6} {r['uncaught']:>8} "
+                  f"{'ok' if r.get('meta_ok') else 'BAD':>5} {r['seconds']:>6.2f}{note}")
+    print()
+    for folder, rows in [*groups.items(), (Path("all"), [r for g in groups.values()
+                                                         for r in g])]:
+        print(f"{folder.name:<14} {summary_line(rows)}")
+    return 0
+
+
+def summary_line(rows: list[dict]) -> str:
     cells = sum(r["cells"] for r in rows)
     right = sum(r["right"] for r in rows)
     full = sum(r["right"] == r["cells"] and r.get("meta_ok", False) for r in rows)
-    print(f"\nreports: {len(rows)}   cell accuracy: {right}/{cells} = {100 * right / cells:.2f}%"
-          f"   reports fully correct: {full}/{len(rows)}"
-          f"   wrong cells not caught: {sum(r['uncaught'] for r in rows)}"
-          f"   seconds/report: {sum(r['seconds'] for r in rows) / len(rows):.3f}")
-    return 0
+    return (f"reports: {len(rows):>3}   cell accuracy: {right}/{cells} = "
+            f"{100 * right / cells:.2f}%   reports fully correct: {full}/{len(rows)}   "
+            f"wrong cells not caught: {sum(r['uncaught'] for r in rows)}   "
+            f"seconds/report: {sum(r['seconds'] for r in rows) / len(rows):.3f}")
 
 
 if __name__ == "__main__":
