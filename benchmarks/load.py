@@ -14,29 +14,39 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from copy import deepcopy
 from pathlib import Path
 
 import openpyxl
 
 from etl.extract import extract_report
-from etl.sheets import write_workbook
+from etl.sheets import layout, write_workbook
 
 REPO = Path(__file__).resolve().parent.parent
 
 
+def _write(args: tuple[int, Path]) -> None:
+    i, out = args
+    report = deepcopy(_BASES[i % len(_BASES)])
+    report.report_id = f"gen-{i:05d}"
+    report.agency = f"{report.agency}{i // 10}"
+    report.year = 2015 + i % 10  # ten consecutive years per agency: chain checks run
+    rng = random.Random(i)
+    for cell in report.cells.values():
+        if isinstance(cell.value, int) and cell.measure != "change":
+            cell.value = rng.randint(0, 500)
+    write_workbook(report, out / f"{report.report_id}.xlsx")
+
+
+_BASES: list = []
+
+
 def generate(n: int, out: Path) -> None:
-    bases = [extract_report(p) for p in sorted((REPO / "samples").glob("*.pdf"))]
-    rng = random.Random(7)
-    for i in range(n):
-        report = deepcopy(bases[i % len(bases)])
-        report.report_id = f"gen-{i:05d}"
-        report.agency = f"{report.agency}{i // 10}"
-        report.year = 2015 + i % 10  # ten consecutive years per agency: chain checks run
-        for cell in report.cells.values():
-            if isinstance(cell.value, int) and cell.measure != "change":
-                cell.value = rng.randint(0, 500)
-        write_workbook(report, out / f"{report.report_id}.xlsx")
+    """Write ``n`` workbooks (both cores: writing xlsx is slow; it is setup, not measured)."""
+    _BASES[:] = [extract_report(p) for p in sorted((REPO / "samples").glob("*.pdf"))]
+    with ProcessPoolExecutor() as pool:  # workers inherit _BASES (fork)
+        list(pool.map(_write, ((i, out) for i in range(n)), chunksize=32))
 
 
 def run_load(sheets: Path, db: Path) -> tuple[float, str]:
@@ -68,7 +78,9 @@ def main() -> None:
           f"{args.n / seconds:.0f} workbooks/s, peak RSS {rss_mb:.0f} MB  [{summary}]")
     path = sheets / "gen-00000.xlsx"
     wb = openpyxl.load_workbook(path)
-    wb["requests"]["C4"] = 9999
+    template = next(v for k, v, *_ in wb["meta"].iter_rows(values_only=True) if k == "template")
+    sheet, row, col = layout(str(template))[("requests", "new", "natural_person")]
+    wb[sheet].cell(row, col).value = 9999
     wb.save(path)
     seconds, summary = run_load(sheets, db)
     print(f"reload after one correction: {seconds:.2f} s  [{summary}]")

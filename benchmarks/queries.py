@@ -2,10 +2,15 @@
 
 The five sample reports are extracted and loaded, then copied in SQL to ``--reports`` reports
 (different agencies, years, provinces and levels), with their cells, checks and narrative;
-each canned query then runs with typical parameters. Prints milliseconds per query and
-flags those over Datasette's time limit (``ogi serve --sql-time-limit-ms``, 3000 by default).
+each canned query then runs with typical parameters (one agency, one year, one province,
+a search phrase), fetching at most 1,001 rows as Datasette's pages do (``max_returned_rows``
+1,000). Prints milliseconds per query (best of three) and flags those over the 200 ms
+target and over Datasette's time limit (``ogi serve --sql-time-limit-ms``, 3000 by default).
 
-    python benchmarks/queries.py --reports 5000
+The copies share the five samples' prose, so a search phrase matches thousands of copies:
+harder than real reports, whose texts differ.
+
+    python benchmarks/queries.py --reports 10000
 """
 
 from __future__ import annotations
@@ -26,7 +31,10 @@ from etl.build import extract_to_sheets, find_pdfs  # noqa: E402
 from etl.load import load, write_chain_checks  # noqa: E402
 from etl.publish import SQL_TIME_LIMIT_MS, ensure_views  # noqa: E402
 
-PARAMS = {"agency": "吴忠市", "year": "2022", "province": "省1", "q": "政府信息"}
+PARAMS = {"agency": "平罗县人民政府办公室（15）", "year": "2022", "province": "省1",
+          "q": "信息处理费"}
+TARGET_MS = 200
+PAGE = 1001  # Datasette fetches max_returned_rows + 1 to know whether there are more
 LEVELS = ("province", "city", "county", "department")
 
 
@@ -50,7 +58,7 @@ def build(db: Path, reports: int) -> None:
                 "ELSE 'reviewed' END",
                 "level": "CASE k.n % 4 " + " ".join(
                     f"WHEN {i} THEN '{lv}'" for i, lv in enumerate(LEVELS)) + " END"}
-    for table in ("reports", "cells", "checks", "corrections", "narrative"):
+    for table in ("reports", "cells", "checks", "corrections", "narrative", "report_totals"):
         if table not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}:
             continue
         cols = _columns(conn, table)
@@ -72,14 +80,15 @@ def build(db: Path, reports: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=5000)
-    parser.add_argument("--db", type=Path, help="time an existing database instead")
+    parser.add_argument("--db", type=Path,
+                        help="time this database (built there first if it does not exist)")
     args = parser.parse_args()
     queries = yaml.safe_load((REPO / "metadata.yml").read_text(encoding="utf-8"))[
         "databases"]["ogi"]["queries"]
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db
-        if db is None:
-            db = Path(tmp) / "ogi.db"
+        db = args.db or Path(tmp) / "ogi.db"
+        if not db.exists():
+            db.parent.mkdir(parents=True, exist_ok=True)
             started = time.perf_counter()
             build(db, args.reports)
             print(f"built {db.stat().st_size / 1e6:.0f} MB in "
@@ -90,19 +99,23 @@ def main() -> int:
         n = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
         cells = conn.execute("SELECT count(*) FROM cells").fetchone()[0]
         print(f"{n} reports, {cells} cells; time limit {SQL_TIME_LIMIT_MS} ms")
-        slow = 0
+        slow = over_limit = 0
         for name, query in queries.items():
             sql = query["sql"]
             params = {p: PARAMS[p] for p in query.get("params", [])}
-            started = time.perf_counter()
-            rows = len(conn.execute(sql, params).fetchall())
-            ms = 1000 * (time.perf_counter() - started)
-            over = ms > SQL_TIME_LIMIT_MS
-            slow += over
-            print(f"{name:<22} {ms:9.1f} ms {rows:8} rows{'  OVER LIMIT' if over else ''}")
+            best = float("inf")
+            for _ in range(3):
+                started = time.perf_counter()
+                rows = len(conn.execute(sql, params).fetchmany(PAGE))
+                best = min(best, 1000 * (time.perf_counter() - started))
+            slow += best > TARGET_MS
+            over_limit += best > SQL_TIME_LIMIT_MS
+            flag = ("  OVER LIMIT" if best > SQL_TIME_LIMIT_MS else
+                    f"  over {TARGET_MS} ms" if best > TARGET_MS else "")
+            print(f"{name:<22} {best:9.1f} ms {rows:8} rows{flag}")
         conn.close()
-    print(f"{len(queries)} queries, {slow} over the time limit")
-    return 1 if slow else 0
+    print(f"{len(queries)} queries: {slow} over {TARGET_MS} ms, {over_limit} over the time limit")
+    return 1 if over_limit else 0
 
 
 if __name__ == "__main__":

@@ -95,8 +95,26 @@ CREATE TABLE IF NOT EXISTS narrative (
     text TEXT,
     PRIMARY KEY (report_id, section)
 );
+CREATE TABLE IF NOT EXISTS report_totals (
+    report_id TEXT PRIMARY KEY REFERENCES reports(report_id),
+    new NUMERIC,
+    carried_in NUMERIC,
+    granted NUMERIC,
+    partial NUMERIC,
+    withheld NUMERIC,
+    unable NUMERIC,
+    rejected NUMERIC,
+    other NUMERIC,
+    handled_total NUMERIC,
+    carried_out NUMERIC,
+    appeals_total NUMERIC,
+    appeals_corrected NUMERIC
+);
 CREATE INDEX IF NOT EXISTS cells_code ON cells (section, item, measure);
 CREATE INDEX IF NOT EXISTS checks_rule ON checks (rule, ok);
+-- covering index for the sums across reports (withholding reasons, …)
+CREATE INDEX IF NOT EXISTS cells_measure ON cells (section, measure, item, report_id, value);
+CREATE INDEX IF NOT EXISTS cells_flagged ON cells (report_id) WHERE flags != '';
 CREATE INDEX IF NOT EXISTS reports_agency_year ON reports (agency, year);
 """
 
@@ -148,13 +166,38 @@ def _cell_row(report: Report, cell: Cell) -> dict:
             "derived": int("derived" in cell.flags), "note": cell.note}
 
 
+def _sum(values: list) -> float | int | None:
+    """SQL's sum(): NULLs skipped, NULL when there is nothing to add."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def totals_row(report: Report) -> dict:
+    """A report's headline numbers (the 总计 column of section 三, the totals of section
+    四), kept in ``report_totals`` so that questions across thousands of reports read one
+    row per report instead of summing two million cells."""
+    def total(prefix: str) -> float | int | None:
+        return _sum([report.value("requests", i, "total")
+                     for i in tpl.items(report.template, "requests") if i.startswith(prefix)])
+
+    groups = tpl.items(report.template, "appeals")
+    return {"report_id": report.report_id,
+            **{item: report.value("requests", item, "total")
+               for item in ("new", "carried_in", "granted", "partial", "handled_total",
+                            "carried_out")},
+            **{group: total(group) for group in ("withheld", "unable", "rejected", "other")},
+            "appeals_total": _sum([report.value("appeals", g, "total") for g in groups]),
+            "appeals_corrected": _sum([report.value("appeals", g, "corrected")
+                                       for g in groups])}
+
+
 def write_report(db: Database, report: Report, workbook: str,
                  extracted: dict | None = None, workbook_sha256: str | None = None) -> None:
     """Replace one report's rows in a single transaction."""
     results = check_report(report)
     where = layout(report.template)
     with db.atomic():
-        for table in ("cells", "checks", "narrative"):
+        for table in ("cells", "checks", "narrative", "report_totals"):
             db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report.report_id])
         place = place_of(report.agency)  # from the agency as the reviewer left it
         db["reports"].upsert({
@@ -170,6 +213,7 @@ def write_report(db: Database, report: Report, workbook: str,
             "checks_failed": sum(not r.ok for r in results)}, pk="report_id")
         db["cells"].insert_all(_cell_row(report, c) for c in report.cells.values())
         db["checks"].insert_all(_check_rows(report.report_id, results))
+        db["report_totals"].insert(totals_row(report))
         db["narrative"].insert_all({"report_id": report.report_id, "section": number,
                                     "title": title, "text": text}
                                    for number, (title, text) in report.narrative.items())
@@ -290,7 +334,8 @@ def load(sheets_dir: str | Path, db_path: str | Path, prune: bool = False,
                 if r["report_id"] not in kept]
         with db.atomic():
             for report_id in gone:
-                for table in ("cells", "checks", "corrections", "narrative", "reports"):
+                for table in ("cells", "checks", "corrections", "narrative", "report_totals",
+                              "reports"):
                     db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
         result.pruned = gone
     if result.loaded or result.pruned:

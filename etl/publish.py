@@ -37,10 +37,12 @@ ACTIVE_MEASURES = (("issued", "本年制发件数"), ("repealed", "本年废止�
 # Region columns of ``reports`` (filled by the loader); a view shows NULL while one is missing.
 REGION_COLUMNS = (("province", "省"), ("city", "市"), ("county", "县"), ("adcode", "区划代码"),
                   ("level", "层级"))
-# Outcome groups of section 三, as (view column, SQL condition on cells.item).
-OUTCOMES = (("予以公开", "item = 'granted'"), ("部分公开", "item = 'partial'"),
-            ("不予公开", "item LIKE 'withheld%'"), ("无法提供", "item LIKE 'unable%'"),
-            ("不予处理", "item LIKE 'rejected%'"), ("其他处理", "item LIKE 'other%'"))
+# report_totals columns (see etl.load.totals_row) as report_summary shows them.
+TOTALS = (("new", "新收申请"), ("carried_in", "上年结转"), ("granted", "予以公开"),
+          ("partial", "部分公开"), ("withheld", "不予公开"), ("unable", "无法提供"),
+          ("rejected", "不予处理"), ("other", "其他处理"), ("handled_total", "办理总数"),
+          ("carried_out", "结转下年"), ("appeals_total", "复议诉讼"),
+          ("appeals_corrected", "结果纠正"))
 
 
 def _pivot(measures: tuple[tuple[str, str], ...]) -> str:
@@ -68,28 +70,12 @@ GROUP BY r.agency, r.year, c.report_id, c.item"""
 def view_sql(columns: set[str]) -> dict[str, str]:
     """The views' SELECT statements, given the columns ``reports`` has."""
     region = _region(columns)
-    req = "section = 'requests'"
-    outcomes = ",\n    ".join(f'sum(CASE WHEN {req} AND {cond} THEN value END) AS "{name}"'
-                              for name, cond in OUTCOMES)
-    # only the cells it sums are read (the 总计 column, and appeals' 总计 and 结果纠正)
+    # the loader keeps each report's headline numbers in report_totals: one row per report
+    totals = ", ".join(f't.{column} AS "{label}"' for column, label in TOTALS)
     summary = f"""SELECT r.report_id, r.agency AS "机关", r.year AS "年度", r.template AS "模板",
   {region}, r.status AS "状态",
-  s."新收申请", s."上年结转", {", ".join(f's."{name}"' for name, _ in OUTCOMES)},
-  s."办理总数", s."结转下年", s."复议诉讼", s."结果纠正", r.checks_failed AS "未通过检查"
-FROM reports r LEFT JOIN (
-  SELECT report_id,
-    sum(CASE WHEN {req} AND item = 'new' THEN value END) AS "新收申请",
-    sum(CASE WHEN {req} AND item = 'carried_in' THEN value END) AS "上年结转",
-    {outcomes},
-    sum(CASE WHEN {req} AND item = 'handled_total' THEN value END) AS "办理总数",
-    sum(CASE WHEN {req} AND item = 'carried_out' THEN value END) AS "结转下年",
-    sum(CASE WHEN section = 'appeals' AND measure = 'total' THEN value END) AS "复议诉讼",
-    sum(CASE WHEN section = 'appeals' AND measure = 'corrected' THEN value END) AS "结果纠正"
-  FROM cells
-  WHERE measure = 'total' AND section IN ('requests', 'appeals')
-    OR measure = 'corrected' AND section = 'appeals'
-  GROUP BY report_id
-) s ON s.report_id = r.report_id"""
+  {totals}, r.checks_failed AS "未通过检查"
+FROM reports r LEFT JOIN report_totals t ON t.report_id = r.report_id"""
     return {"requests_wide": _wide("requests", REQUEST_MEASURES, region),
             "appeals_wide": _wide("appeals", APPEAL_MEASURES, region),
             "active_wide": _wide("active", ACTIVE_MEASURES, region),

@@ -1,12 +1,16 @@
 """``Report`` <-> review workbook (one per report, the same grid for every report).
 
 Sheets: ``meta`` (agency, year, status, reviewer …), one sheet per table (``active``,
-``requests``, ``appeals``: items down, measures across, codes in the hidden column A and
-hidden row 3), ``checks`` (every identity of the format as live Excel formulas, beside the
-result computed at extraction time), ``text`` (the prose sections), a hidden ``_cells`` sheet
-with what was extracted (printed text, page, box, flags), so corrections can be told from
-extraction and provenance survives the round trip, and a hidden ``_ogi`` sheet with the
-fingerprint of what was written.
+``requests``, ``appeals``), each drawn as the official table: merged label cells (for
+``requests`` 三、本年度办理结果 down the outcome rows, （三）不予公开 down its eight
+reasons …), the applicant header of ``requests`` on three levels, ``active`` as its
+sub-tables 第二十条第（一）（五）（六）（八）（九）项 with their own header rows; the item code of
+each row in the hidden column A and the measure codes in a hidden row under each
+(sub-)table's header (``plan``, ``layout``, ``code_cells``). ``checks`` (every identity of
+the format as live Excel formulas, beside the result computed at extraction time), ``text``
+(the prose sections), a hidden ``_cells`` sheet with what was extracted (printed text, page,
+box, flags), so corrections can be told from extraction and provenance survives the round
+trip, and a hidden ``_ogi`` sheet with the fingerprint of what was written.
 
 Only values are editable: every sheet is protected (no password) and only the value cells
 (and the editable meta fields) are unlocked, with data validation by cell kind. The reader
@@ -27,7 +31,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +72,7 @@ TEXT_SHEET = "text"
 _EXCEL_CELL_MAX = 32767
 CELLS_COLUMNS = ("section", "item", "measure", "address", "extracted", "printed", "page", "box",
                  "flags", "note")
-FIRST_ROW, CODE_ROW, FIRST_COL = 4, 3, 3  # data starts at C4; codes in row 3 and column A
+TITLE_ROW = 1  # every table sheet: the section's title in row 1, its grid below
 _EPS = "0.000001"  # tolerance of the live checks, as Excel formula text (万元 decimals)
 
 _FILLS = {BLANK: "FFF2CC", DERIVED: "DDEBF7", ABSENT: "EDEDED", UNPARSED: "F8CBAD",
@@ -87,20 +91,141 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _UNLOCKED = Protection(locked=False)
 _WRAP = Alignment(wrap_text=True, vertical="center")
 _CENTER = Alignment(wrap_text=True, horizontal="center", vertical="center")
-_LABEL_WIDTH = 48
 _BALANCE_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+
+
+# --- the layout: the official tables, drawn the same way for every report ------------------
+
+# Label columns (B ..) of each table sheet; the values start right after them.
+_LABEL_WIDTHS = {"active": (26,), "requests": (6, 16, 40), "appeals": (10, 20)}
+_VALUE_WIDTH = 13
+_HEAD_ROWS = {"active": 1, "requests": 3, "appeals": 1}  # header rows of a (sub-)table
+# Section 二 is four (2019: five) sub-tables, each with its own title and header rows.
+_ACTIVE_BLOCKS = {
+    "2021": (("第二十条第（一）项", ("rules", "normative_docs")),
+             ("第二十条第（五）项", ("licensing",)),
+             ("第二十条第（六）项", ("penalty", "coercion")),
+             ("第二十条第（八）项", ("fees",))),
+    "2019": (("第二十条第（一）项", ("rules", "normative_docs")),
+             ("第二十条第（五）项", ("licensing", "other_services")),
+             ("第二十条第（六）项", ("penalty", "coercion")),
+             ("第二十条第（八）项", ("fees",)),
+             ("第二十条第（九）项", ("procurement",))),
+}
+_OUTCOMES = "三、本年度办理结果"
+_OUTCOME_GROUPS = {"三": "（三）不予公开", "四": "（四）无法提供", "五": "（五）不予处理",
+                   "六": "（六）其他处理"}
+_OUTCOME_LABEL = re.compile(r"三（([一二三四五六七])）(.*)")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One (sub-)table of a sheet: an optional title row, its header rows, a hidden row with
+    the measure codes of its columns, then one row per item (item code in hidden column A)."""
+
+    title: str
+    items: tuple[str, ...]
+    measures: tuple[str, ...]
+    title_row: int | None
+    head_row: int
+    code_row: int
+    first_row: int
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + len(self.items) - 1
+
+
+@dataclass(frozen=True)
+class SheetPlan:
+    """Where one table sheet puts everything: label columns B .. first_col − 1, value columns
+    first_col .. last_col, its blocks top to bottom below the title row."""
+
+    section: str
+    first_col: int
+    width: int
+    blocks: tuple[Block, ...]
+
+    @property
+    def last_col(self) -> int:
+        return self.first_col + self.width - 1
+
+    @property
+    def last_row(self) -> int:
+        return self.blocks[-1].last_row
+
+    @property
+    def label_cols(self) -> int:
+        return self.first_col - 2
+
+    def col(self, block: Block, measure: str) -> int:
+        return self.first_col + block.measures.index(measure)
+
+    def spans(self, block: Block) -> bool:
+        """A sub-table of one measure draws it across the whole width, as the official one."""
+        return len(block.measures) == 1 and self.width > 1
+
+
+@cache
+def plan(template: str, section: str) -> SheetPlan:
+    """The drawing of one table sheet of ``template``; ``layout`` and the writer read it."""
+    items = tpl.items(template, section)
+    groups = _ACTIVE_BLOCKS[template] if section == "active" else (("", tuple(items)),)
+    if [i for _, group in groups for i in group] != items:
+        raise ValueError(f"{template}/{section}: the sub-tables do not cover the template's items")
+    width = max(len(tpl.measures(template, section, i)) for i in items)
+    blocks, row = [], TITLE_ROW + 1
+    for title, group in groups:
+        title_row = None
+        if title:
+            title_row, row = row, row + 1
+        measures = tuple(dict.fromkeys(
+            m for i in group for m in tpl.measures(template, section, i)))
+        code_row = row + _HEAD_ROWS[section]
+        blocks.append(Block(title, tuple(group), measures, title_row, row, code_row, code_row + 1))
+        row = code_row + 1 + len(group)
+    return SheetPlan(section, 2 + len(_LABEL_WIDTHS[section]), width, tuple(blocks))
+
+
+@cache
+def _places(template: str) -> dict[Key, tuple[str, int, int, int]]:
+    """key -> (sheet, row, column, row of its measure code)."""
+    where: dict[Key, tuple[str, int, int, int]] = {}
+    for section in tpl.SECTIONS:
+        p = plan(template, section)
+        for block in p.blocks:
+            for r, item in enumerate(block.items, block.first_row):
+                for m in tpl.measures(template, section, item):
+                    where[(section, item, m)] = (section, r, p.col(block, m), block.code_row)
+    return where
 
 
 def layout(template: str) -> dict[Key, tuple[str, int, int]]:
     """Where each cell of ``template`` lives: key -> (sheet, row, column). Deterministic, so
-    the reader finds cells by the same rule the writer placed them."""
-    where: dict[Key, tuple[str, int, int]] = {}
-    for section in tpl.SECTIONS:
-        cols = tpl.measures(template, section)
-        for r, item in enumerate(tpl.items(template, section), FIRST_ROW):
-            for m in tpl.measures(template, section, item):
-                where[(section, item, m)] = (section, r, FIRST_COL + cols.index(m))
-    return where
+    the reader finds cells by the same rule the writer placed them; the one source of
+    workbook addresses."""
+    return {key: (sheet, r, c) for key, (sheet, r, c, _) in _places(template).items()}
+
+
+def code_cells(template: str) -> dict[Key, tuple[tuple[str, int, int], tuple[str, int, int]]]:
+    """Where the codes of each cell are written: key -> (its item code: hidden column A of
+    its row, its measure code: the hidden code row of its sub-table, above its column)."""
+    return {key: ((sheet, r, 1), (sheet, code_row, c))
+            for key, (sheet, r, c, code_row) in _places(template).items()}
+
+
+def _label_path(template: str, section: str, item: str) -> list[str]:
+    """An item's label as the official table nests it, outermost first: ``三（三）1.属于国家秘密``
+    -> [三、本年度办理结果, （三）不予公开, 1.属于国家秘密]."""
+    label = tpl.item_label(template, section, item)
+    if section == "requests" and (m := _OUTCOME_LABEL.fullmatch(label)):
+        number, rest = m.groups()
+        if re.match(r"\d", rest):
+            return [_OUTCOMES, _OUTCOME_GROUPS[number], rest]
+        return [_OUTCOMES, f"（{number}）{rest}"]
+    if section == "appeals" and "·" in label:
+        return label.split("·", 1)
+    return [label]
 
 
 def address(sheet: str, row: int, col: int) -> str:
@@ -224,70 +349,130 @@ def _validations(ws: Worksheet) -> dict[str, DataValidation]:
     return dvs
 
 
-def _header(ws: Worksheet, report: Report, section: str, cols: list[str]) -> None:
-    """Rows 1-2: the table's title and column headings (two levels for the applicants)."""
-    t = report.template
-    last = FIRST_COL + len(cols) - 1
-    for r in (1, 2):
-        for c in range(2, last + 1):
-            ws.cell(r, c).border, ws.cell(r, c).fill = _BORDER, _HEAD_FILL
-    for c, m in enumerate(cols, FIRST_COL):
-        ws.cell(CODE_ROW, c, m)
-        ws.column_dimensions[get_column_letter(c)].width = 13
+def _box(ws: Worksheet, r1: int, c1: int, r2: int, c2: int, value: Any = None, *,
+         head: bool = False, align: Alignment = _WRAP) -> None:
+    """One (merged) cell of the drawing: bordered, bold and grey when a heading."""
+    cell = ws.cell(r1, c1, value)
+    cell.border, cell.alignment = _BORDER, align
+    if head:
+        cell.font, cell.fill = Font(bold=True), _HEAD_FILL
+    if (r1, c1) != (r2, c2):
+        ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+
+
+def _width(ws: Worksheet, c1: int, c2: int) -> float:
+    return sum(ws.column_dimensions[get_column_letter(c)].width or 13 for c in range(c1, c2 + 1))
+
+
+def _heading(ws: Worksheet, t: str, p: SheetPlan, block: Block) -> None:
+    """A block's title row and header rows, and its hidden row of measure codes."""
+    section, last = p.section, p.last_col
+    if block.title_row:
+        _box(ws, block.title_row, 2, block.title_row, last, block.title, head=True)
+    head, code = block.head_row, block.code_row
+    label = tpl.measure_label
     if section == "requests":
-        ws.cell(1, 2, f"{tpl.SECTION_TITLES[section]}\n{_BALANCE_NOTE}")
-        ws.merge_cells(start_row=1, start_column=2, end_row=2, end_column=2)
-        org = [m for m in cols if m not in ("natural_person", "total")]
+        _box(ws, head, 2, code - 1, p.first_col - 1, _BALANCE_NOTE, head=True, align=_CENTER)
+        _box(ws, head, p.first_col, head, last, "申请人情况", head=True, align=_CENTER)
+        org = [m for m in block.measures if m not in ("natural_person", "total")]
         for m in ("natural_person", "total"):
-            c = FIRST_COL + cols.index(m)
-            ws.cell(1, c, tpl.measure_label(t, section, m))
-            ws.merge_cells(start_row=1, start_column=c, end_row=2, end_column=c)
-        first = FIRST_COL + cols.index(org[0])
-        ws.cell(1, first, "法人或其他组织")
-        ws.merge_cells(start_row=1, start_column=first, end_row=1, end_column=first + len(org) - 1)
+            c = p.col(block, m)
+            _box(ws, head + 1, c, head + 2, c, label(t, section, m), head=True, align=_CENTER)
+        first = p.col(block, org[0])
+        _box(ws, head + 1, first, head + 1, first + len(org) - 1, "法人或其他组织", head=True,
+             align=_CENTER)
         for m in org:
-            ws.cell(2, FIRST_COL + cols.index(m), tpl.measure_label(t, section, m))
-        ws.row_dimensions[1].height = 36
+            c = p.col(block, m)
+            _box(ws, head + 2, c, head + 2, c, label(t, section, m), head=True, align=_CENTER)
+        for r in range(head, code):
+            ws.row_dimensions[r].height = 20
     else:
-        ws.cell(1, 2, tpl.SECTION_TITLES[section])
-        ws.merge_cells(start_row=1, start_column=2, end_row=1, end_column=last)
-        ws.cell(2, 2, "项目")
-        for c, m in enumerate(cols, FIRST_COL):
-            ws.cell(2, c, tpl.measure_label(t, section, m))
-    ws.row_dimensions[2].height = 45
-    for r in (1, 2):
-        for c in range(2, last + 1):
-            ws.cell(r, c).font, ws.cell(r, c).alignment = Font(bold=True), _CENTER
-    ws.cell(1, 2).alignment = _WRAP
+        _box(ws, head, 2, head, p.first_col - 1, "信息内容" if section == "active" else "项目",
+             head=True, align=_CENTER)
+        if p.spans(block):
+            _box(ws, head, p.first_col, head, last, label(t, section, block.measures[0]),
+                 head=True, align=_CENTER)
+        else:
+            for c in range(p.first_col, last + 1):
+                m = block.measures[c - p.first_col] if c - p.first_col < len(block.measures) \
+                    else None
+                _box(ws, head, c, head, c, label(t, section, m) if m else None, head=True,
+                     align=_CENTER)
+        ws.row_dimensions[head].height = 32 if section == "active" else 48
+    ws.cell(code, 1, "code")
+    for m in block.measures:
+        ws.cell(code, p.col(block, m), m)
+    ws.row_dimensions[code].hidden = True
+
+
+def _labels(ws: Worksheet, t: str, p: SheetPlan, block: Block) -> None:
+    """The item labels as the official table draws them: an outer label merged down the rows
+    it groups, a label without sub-levels merged across the remaining label columns."""
+    paths = [_label_path(t, p.section, item) for item in block.items]
+    n, first = p.label_cols, block.first_row
+    lines = [1] * len(paths)
+    for level in range(n):
+        i = 0
+        while i < len(paths):
+            path = paths[i]
+            if len(path) <= level:
+                i += 1
+                continue
+            if level == len(path) - 1:  # the leaf: across the remaining label columns
+                _box(ws, first + i, 2 + level, first + i, 1 + n, path[level])
+                lines[i] = _lines(path[level], _width(ws, 2 + level, 1 + n))
+                i += 1
+                continue
+            end = i
+            while (end + 1 < len(paths) and len(paths[end + 1]) > level + 1
+                   and paths[end + 1][:level + 1] == path[:level + 1]):
+                end += 1
+            _box(ws, first + i, 2 + level, first + end, 2 + level, path[level], align=_CENTER)
+            i = end + 1
+    for i, count in enumerate(lines):
+        if count > 1:
+            ws.row_dimensions[first + i].height = 15 * count + 2
 
 
 def _write_grid(wb: openpyxl.Workbook, report: Report) -> None:
     t = report.template
     where = layout(t)
     spec = tpl.spec_index(t)
+    spanned: list[tuple[str, int, int, int]] = []  # value cells drawn across the width
     for section in tpl.SECTIONS:
         ws = wb.create_sheet(section)
-        cols = tpl.measures(t, section)
-        ws.cell(CODE_ROW, 1, "code")
-        _header(ws, report, section, cols)
-        for r, item in enumerate(tpl.items(t, section), FIRST_ROW):
-            ws.cell(r, 1, item)
-            label = ws.cell(r, 2, tpl.item_label(t, section, item))
-            label.alignment, label.border = _WRAP, _BORDER
-            lines = _lines(label.value, _LABEL_WIDTH)
-            if lines > 1:
-                ws.row_dimensions[r].height = 15 * lines + 2
-            for c in range(FIRST_COL, FIRST_COL + len(cols)):
-                ws.cell(r, c).fill = _NA_FILL  # cleared below for the template's own cells
-                ws.cell(r, c).border = _BORDER
-        pages = sorted({c.page for c in report.cells.values() if c.section == section and c.page})
-        if pages:
-            ws.cell(1, FIRST_COL + len(cols),
-                    f"来源：PDF 第 {'、'.join(map(str, pages))} 页").font = Font(color="595959")
+        p = plan(t, section)
         ws.column_dimensions["A"].hidden = True
-        ws.row_dimensions[CODE_ROW].hidden = True
-        ws.column_dimensions["B"].width = _LABEL_WIDTH
-        ws.freeze_panes = ws.cell(FIRST_ROW, FIRST_COL)
+        for c, width in enumerate(_LABEL_WIDTHS[section], 2):
+            ws.column_dimensions[get_column_letter(c)].width = width
+        for c in range(p.first_col, p.last_col + 1):
+            ws.column_dimensions[get_column_letter(c)].width = _VALUE_WIDTH
+        title = ws.cell(TITLE_ROW, 2, tpl.SECTION_TITLES[section])
+        title.font, title.alignment = Font(bold=True, size=12), _WRAP
+        ws.merge_cells(start_row=TITLE_ROW, start_column=2, end_row=TITLE_ROW,
+                       end_column=p.last_col)
+        ws.row_dimensions[TITLE_ROW].height = 22
+        for block in p.blocks:
+            _heading(ws, t, p, block)
+            _labels(ws, t, p, block)
+            for r, item in enumerate(block.items, block.first_row):
+                ws.cell(r, 1, item)
+                for c in range(p.first_col, p.last_col + 1):
+                    ws.cell(r, c).fill = _NA_FILL  # cleared below for the template's own cells
+                    ws.cell(r, c).border = _BORDER
+                if p.spans(block):
+                    spanned.append((section, r, p.first_col, p.last_col))
+        pages = sorted({c.page for c in report.cells.values() if c.section == section and c.page})
+        for c in (p.last_col + 1, p.last_col + 2):  # the check columns, or the page note
+            ws.column_dimensions[get_column_letter(c)].width = 14
+        if pages:
+            ws.cell(TITLE_ROW, p.last_col + 1,
+                    f"来源：PDF 第 {'、'.join(map(str, pages))} 页").font = Font(color="595959")
+            ws.merge_cells(start_row=TITLE_ROW, start_column=p.last_col + 1, end_row=TITLE_ROW,
+                           end_column=p.last_col + 2)
+        first = p.blocks[0]
+        top = first.first_row if len(p.blocks) == 1 else TITLE_ROW + 1
+        ws.freeze_panes = f"{get_column_letter(p.first_col)}{top}"
         _protect(ws)
 
     dvs = {section: _validations(wb[section]) for section in tpl.SECTIONS}
@@ -296,17 +481,44 @@ def _write_grid(wb: openpyxl.Workbook, report: Report) -> None:
         target = wb[sheet].cell(r, c, cell.value)
         target.fill = PatternFill(fill_type=None)
         target.protection = _UNLOCKED
+        target.alignment = Alignment(horizontal="center", vertical="center")
         dvs[sheet][spec[key].kind].add(target.coordinate)
+        if spec[key].kind == "signed":
+            target.number_format = "+0;-0;0"  # 本年增/减 as the official table prints it
         flagged = [f for f in cell.flags if f in _FILLS]
         if flagged:
             target.fill = PatternFill("solid", fgColor=_FILLS[flagged[-1]])
             why = "；".join(_WHY[f] for f in flagged)
             printed = f"\n原文：{cell.printed!r}" if cell.printed else ""
             target.comment = Comment(f"{why}{printed}\n{cell.note}".strip(), "ogi")
+    for sheet, r, c1, c2 in spanned:
+        wb[sheet].merge_cells(start_row=r, start_column=c1, end_row=r, end_column=c2)
 
 
 def _cf(ws: Worksheet, cells: str, condition: str, fill: PatternFill) -> None:
     ws.conditional_formatting.add(cells, FormulaRule(formula=[condition], fill=fill))
+
+
+CheckPlace = tuple[str, tuple[int, int], tuple[int, int]]  # sheet, live (row, col), stored
+
+
+def check_cells(template: str) -> dict[tuple[str, str], CheckPlace]:
+    """Where each live check is written: (rule, subject) -> (sheet, (row, column) of the live
+    formula, (row, column) of the difference found at extraction). A row's check sits in the
+    two columns right of the grid, a column's check in the rows below it."""
+    where = layout(template)
+    found: dict[tuple[str, str], CheckPlace] = {}
+    below = plan(template, "requests").last_row + 2
+    row_rules = ("requests.balance", "requests.handled_sum")
+    for ident in identities(template):
+        sheet, r, c = where[ident.actual[0]]
+        if ident.rule in row_rules:
+            n = row_rules.index(ident.rule)
+            found[(ident.rule, ident.subject)] = (sheet, (below + n, c), (below + 2 + n, c))
+        else:
+            live = plan(template, sheet).last_col + 1
+            found[(ident.rule, ident.subject)] = (sheet, (r, live), (r, live + 1))
+    return found
 
 
 def _write_live_checks(wb: openpyxl.Workbook, report: Report) -> None:
@@ -316,14 +528,14 @@ def _write_live_checks(wb: openpyxl.Workbook, report: Report) -> None:
     t = report.template
     where = layout(t)
     results = {(r.rule, r.subject): r for r in check_report(report)}
-    by_rule: dict[str, list[Identity]] = {}
-    for ident in identities(t):
-        by_rule.setdefault(ident.rule, []).append(ident)
+    places = check_cells(t)
 
-    def put(ws: Worksheet, live: tuple[int, int], stored: tuple[int, int], ident: Identity,
-            section: str) -> None:
-        cell = ws.cell(*live, _diff_formula(where, ident, section))
+    for ident in identities(t):
+        sheet, live, stored = places[(ident.rule, ident.subject)]
+        ws = wb[sheet]
+        cell = ws.cell(*live, _diff_formula(where, ident, sheet))
         cell.fill, cell.border = _CHECK_FILL, _BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center")
         ref = f"${get_column_letter(live[1])}${live[0]}"
         _cf(ws, cell.coordinate, _failing(ref), _RED)
         involved = " ".join(address(*where[k]).split("!")[1]
@@ -332,34 +544,28 @@ def _write_live_checks(wb: openpyxl.Workbook, report: Report) -> None:
         result = results.get((ident.rule, ident.subject))
         old = ws.cell(*stored, _stored(result))
         old.border = _BORDER
+        old.alignment = Alignment(horizontal="center", vertical="center")
         if result is not None and not result.ok:
             old.fill = _FAILED_FILL
 
-    for section, rule in (("requests", "requests.row_total"), ("appeals", "appeals.row_total")):
-        ws = wb[section]
-        live_col = FIRST_COL + len(tpl.measures(t, section))
-        ws.cell(2, live_col, "核对：各项之和−总计（实时，应为 0）")
-        ws.cell(2, live_col + 1, "同上，提取时")
-        for c in (live_col, live_col + 1):
-            ws.cell(2, c).font, ws.cell(2, c).alignment = Font(bold=True, color="595959"), _CENTER
-            ws.column_dimensions[get_column_letter(c)].width = 14
-        for ident in by_rule[rule]:
-            r = where[ident.actual[0]][1]
-            put(ws, (r, live_col), (r, live_col + 1), ident, section)
+    grey = Font(bold=True, color="595959")
+    for section in ("requests", "appeals"):  # headings of the check columns
+        ws, p = wb[section], plan(t, section)
+        block = p.blocks[0]
+        for c, text in ((p.last_col + 1, "核对：各项之和−总计（实时，应为 0）"),
+                        (p.last_col + 2, "同上，提取时")):
+            _box(ws, block.head_row, c, block.code_row - 1, c, text, align=_CENTER)
+            ws.cell(block.head_row, c).font = grey
 
-    ws = wb["requests"]
-    below = FIRST_ROW + len(tpl.items(t, "requests")) + 1
+    ws, p = wb["requests"], plan(t, "requests")
     labels = {"requests.balance": "本列核对：一 + 二 − 三（七）− 四",
               "requests.handled_sum": "本列核对：三（一）至（六）之和 − 三（七）"}
-    for n, rule in enumerate(("requests.balance", "requests.handled_sum")):
-        live_row, stored_row = below + n, below + 2 + n
-        ws.cell(live_row, 2, f"{labels[rule]}（实时，应为 0）")
-        ws.cell(stored_row, 2, f"{labels[rule]}（提取时）")
-        for r in (live_row, stored_row):
-            ws.cell(r, 2).font, ws.cell(r, 2).alignment = Font(color="595959"), _WRAP
-        for ident in by_rule[rule]:
-            c = where[ident.actual[0]][2]
-            put(ws, (live_row, c), (stored_row, c), ident, "requests")
+    for rule, text in labels.items():
+        subject = tpl.measures(t, "requests")[0]
+        _, (live_row, _), (stored_row, _) = places[(rule, subject)]
+        for r, when in ((live_row, "（实时，应为 0）"), (stored_row, "（提取时）")):
+            _box(ws, r, 2, r, p.first_col - 1, f"{text}{when}")
+            ws.cell(r, 2).font = Font(color="595959")
     for section in tpl.SECTIONS:
         ws = wb[section]
         _print_setup(ws, f"B1:{get_column_letter(ws.max_column)}{ws.max_row}")
@@ -514,7 +720,7 @@ def _place_source_images(wb: openpyxl.Workbook, report: Report, pdf: Path) -> No
                 if cell.section == section and cell.page and cell.box:
                     boxes.setdefault(cell.page, []).append(cell.box)
             ws = wb[section]
-            anchor_col = FIRST_COL + len(tpl.measures(report.template, section)) + 3
+            anchor_col = plan(report.template, section).last_col + 4
             row = 1
             for page_no in sorted(boxes):
                 if not 1 <= page_no <= len(doc):
@@ -652,8 +858,8 @@ _CELL_RULES: tuple[tuple[str, str, Callable[[Any], bool]], ...] = (
     ("value", "negative amount",
      lambda r: r["value"] is None or r["kind"] != "decimal" or r["value"] >= 0),
 )
-_CELL_HEADER = ("sheet", "row", "col", "item", "measure", "kind", "found_item", "found_measure",
-                "value")
+_CELL_HEADER = ("sheet", "row", "col", "code_row", "item", "measure", "kind", "found_item",
+                "found_measure", "value")
 
 
 def _as_year(v: Any) -> bool:
@@ -674,17 +880,40 @@ _META_RULES: tuple[tuple[str, str, Callable[[Any], bool]], ...] = (
 )
 
 
+@cache
+def _legacy_places(template: str) -> dict[Key, tuple[str, int, int, int]]:
+    """The grid of workbooks written before the official drawing (one label column B, values
+    from C4, measure codes in row 3): still read, so such workbooks load as they are; ``ogi
+    extract --force`` redraws them."""
+    where: dict[Key, tuple[str, int, int, int]] = {}
+    for section in tpl.SECTIONS:
+        cols = tpl.measures(template, section)
+        for r, item in enumerate(tpl.items(template, section), 4):
+            for m in tpl.measures(template, section, item):
+                where[(section, item, m)] = (section, r, 3 + cols.index(m), 3)
+    return where
+
+
+def _codes_match(sheets: dict[str, list[tuple[Any, ...]]],
+                 places: dict[Key, tuple[str, int, int, int]]) -> bool:
+    return all(_at(sheets[sheet], r, 1) == item and _at(sheets[sheet], code_row, c) == measure
+               for (_, item, measure), (sheet, r, c, code_row) in places.items())
+
+
 def cell_table(sheets: dict[str, list[tuple[Any, ...]]], template: str) -> petl.Table:
     """The template's cells as read: one row per cell with where it should be, the codes
     found there and its value (a whitespace-only text counts as empty)."""
     spec = tpl.spec_index(template)
+    places = _places(template)
+    if not _codes_match(sheets, places) and _codes_match(sheets, _legacy_places(template)):
+        places = _legacy_places(template)
     data = []
-    for key, (sheet, r, c) in layout(template).items():
+    for key, (sheet, r, c, code_row) in places.items():
         value = _at(sheets[sheet], r, c)
         if isinstance(value, str) and not value.strip():
             value = None
-        data.append((sheet, r, c, key[1], key[2], spec[key].kind, _at(sheets[sheet], r, 1),
-                     _at(sheets[sheet], CODE_ROW, c), value))
+        data.append((sheet, r, c, code_row, key[1], key[2], spec[key].kind,
+                     _at(sheets[sheet], r, 1), _at(sheets[sheet], code_row, c), value))
     return petl.wrap([_CELL_HEADER, *data])
 
 
@@ -710,7 +939,7 @@ def _cell_where(subject: str, row: dict[str, Any]) -> tuple[str, Any]:
     if subject == "row":
         return address(row["sheet"], row["row"], 1), row["found_item"]
     if subject == "column":
-        return address(row["sheet"], CODE_ROW, row["col"]), row["found_measure"]
+        return address(row["sheet"], row["code_row"], row["col"]), row["found_measure"]
     return address(row["sheet"], row["row"], row["col"]), row["value"]
 
 

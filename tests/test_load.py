@@ -14,7 +14,17 @@ from etl.checks import check_chain, check_report
 from etl.cli import cli
 from etl.load import load
 from etl.report import Report
+from etl.sheets import address, layout
 from tests.conftest import SAMPLES, expected
+
+
+def _cell(template: str, key: tuple[str, str, str]) -> str:
+    """The A1 reference of the cell of ``key`` on its sheet, found through the layout."""
+    return address(*layout(template)[key]).split("!", 1)[1]
+
+
+NEW_NP = ("requests", "new", "natural_person")
+NEW_COMMERCIAL = ("requests", "new", "commercial")
 
 
 def _dump(db: Path) -> dict[str, list[tuple]]:
@@ -62,7 +72,7 @@ def test_reload_reads_only_changed_workbooks(sheets: Path, tmp_path: Path) -> No
     db = tmp_path / "ogi.db"
     load(sheets, db)
     wb = openpyxl.load_workbook(sheets / "003_dca3b8d882aa9ceb.xlsx")
-    wb["requests"]["C4"] = 14
+    wb["requests"][_cell("2021", NEW_NP)] = 14
     wb.save(sheets / "003_dca3b8d882aa9ceb.xlsx")
     result = load(sheets, db)
     assert result.loaded == ["003_dca3b8d882aa9ceb"] and len(result.unchanged) == 4
@@ -135,8 +145,6 @@ def test_cross_year_checks_between_two_reports_of_one_agency(sheets: Path, tmp_p
                                                              ) -> None:
     """Make a 2023 report of 吴忠市人民政府办公室 from its 2024 one: carried_out of 2023 must
     equal carried_in of 2024 (0 in every column there)."""
-    from etl.sheets import layout
-
     src = openpyxl.load_workbook(sheets / "000_59d377ad04b23a3b.xlsx")
     src["meta"]["B2"] = "wz-2023"
     src["meta"]["B4"] = 2023
@@ -164,12 +172,13 @@ def test_bad_workbook_is_refused_and_database_keeps_its_rows(sheets: Path, tmp_p
     load(sheets, db)
     before = _dump(db)
     wb = openpyxl.load_workbook(sheets / "001_1f6271bab0582421.xlsx")
-    wb["requests"]["C4"] = 12345  # a valid correction, in the same workbook as a bad cell
-    wb["requests"]["D4"] = "n/a"
+    wb["requests"][_cell("2021", NEW_NP)] = 12345  # a valid correction, beside a bad cell
+    wb["requests"][_cell("2021", NEW_COMMERCIAL)] = "n/a"
     wb.save(sheets / "001_1f6271bab0582421.xlsx")
     result = CliRunner().invoke(cli, ["load", "--sheets", str(sheets), "--db", str(db)])
     assert result.exit_code == 1
-    assert "001_1f6271bab0582421.xlsx: requests!D4: not a number" in result.stderr
+    bad = address(*layout("2021")[NEW_COMMERCIAL])
+    assert f"001_1f6271bab0582421.xlsx: {bad}: not a number" in result.stderr
     assert "0 loaded, 4 unchanged, 1 refused" in result.output
     assert _dump(db) == before
 
@@ -178,8 +187,8 @@ def test_corrections_are_logged_once(sheets: Path, tmp_path: Path) -> None:
     db = tmp_path / "ogi.db"
     path = sheets / "002_a9c952ea755c5d56.xlsx"
     wb = openpyxl.load_workbook(path)
-    old = wb["requests"]["C4"].value
-    wb["requests"]["C4"] = old + 1
+    old = wb["requests"][_cell("2019", NEW_NP)].value
+    wb["requests"][_cell("2019", NEW_NP)] = old + 1
     wb["meta"]["B10"] = "张三"  # reviewer
     wb.save(path)
     load(sheets, db)
@@ -188,7 +197,7 @@ def test_corrections_are_logged_once(sheets: Path, tmp_path: Path) -> None:
         "SELECT report_id, item, measure, extracted, corrected, address, reviewer "
         "FROM corrections").fetchall()
     assert rows == [("002_a9c952ea755c5d56", "new", "natural_person", old, old + 1,
-                     "requests!C4", "张三")]
+                     address(*layout("2019")[NEW_NP]), "张三")]
 
 
 def test_prune_removes_reports_whose_workbook_is_gone(sheets: Path, tmp_path: Path) -> None:

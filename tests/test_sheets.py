@@ -7,12 +7,14 @@ import re
 import shutil
 import sqlite3
 import subprocess
+from functools import partial
 from pathlib import Path
 
 import openpyxl
 import petl
 import pytest
 from click.testing import CliRunner
+from openpyxl.utils import get_column_letter
 
 from etl import template as tpl
 from etl.build import extract_to_sheets, human_edits
@@ -23,9 +25,11 @@ from etl.extract import extract_report
 from etl.load import load
 from etl.report import Report
 from etl.sheets import (
-    FIRST_COL,
-    FIRST_ROW,
+    TITLE_ROW,
+    address,
     blank_report,
+    check_cells,
+    code_cells,
     fingerprint,
     identities,
     layout,
@@ -36,6 +40,29 @@ from etl.sheets import (
     write_workbook,
 )
 from tests.conftest import SAMPLES
+
+
+def _a1(place: tuple[str, int, int]) -> str:
+    """``(sheet, row, column)`` -> the A1 reference on its sheet."""
+    return address(*place).split("!", 1)[1]
+
+
+def _cell(key: tuple[str, str, str], template: str = "2021") -> str:
+    """Where the value of ``key`` is, found through the layout."""
+    return _a1(layout(template)[key])
+
+
+def _item_code(key: tuple[str, str, str], template: str = "2021") -> str:
+    """Where the item code of ``key``'s row is written (hidden column A)."""
+    return _a1(code_cells(template)[key][0])
+
+
+def _measure_code(key: tuple[str, str, str], template: str = "2021") -> str:
+    """Where the measure code of ``key``'s column is written (a hidden code row)."""
+    return _a1(code_cells(template)[key][1])
+
+
+NEW_NP = ("requests", "new", "natural_person")
 
 
 def _edit(path: Path, sheet: str, cell: str, value: object) -> None:
@@ -53,11 +80,12 @@ def test_round_trip_returns_the_same_report(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("sheet", "cell", "value", "what"), [
-    ("requests", "C4", "twelve", "not a number"),
-    ("requests", "C4", -3, "negative count"),
-    ("requests", "D5", 2.5, "not a whole number"),
-    ("requests", "C4", "#REF!", "formula error"),
-    ("requests", "A6", "granted_typo", "row moved or deleted"),
+    ("requests", _cell(NEW_NP), "twelve", "not a number"),
+    ("requests", _cell(NEW_NP), -3, "negative count"),
+    ("requests", _cell(("requests", "carried_in", "commercial")), 2.5, "not a whole number"),
+    ("requests", _cell(NEW_NP), "#REF!", "formula error"),
+    ("requests", _item_code(("requests", "granted", "natural_person")), "granted_typo",
+     "row moved or deleted"),
 ])
 def test_bad_values_are_named_by_sheet_and_cell(sheets: Path, sheet: str, cell: str,
                                                  value: object, what: str) -> None:
@@ -71,12 +99,14 @@ def test_bad_values_are_named_by_sheet_and_cell(sheets: Path, sheet: str, cell: 
 def test_all_problems_are_reported_not_just_the_first(sheets: Path) -> None:
     path = sheets / "000_59d377ad04b23a3b.xlsx"
     wb = openpyxl.load_workbook(path)
-    wb["requests"]["C4"] = "x"
-    wb["appeals"]["D5"] = -1
+    where = layout("2021")
+    bad = (NEW_NP, ("appeals", "litigation_direct", "corrected"))
+    wb["requests"][_cell(bad[0])] = "x"
+    wb["appeals"][_cell(bad[1])] = -1
     wb.save(path)
     with pytest.raises(WorkbookError) as info:
         read_workbook(path)
-    assert {p.where for p in info.value.problems} == {"requests!C4", "appeals!D5"}
+    assert {p.where for p in info.value.problems} == {address(*where[k]) for k in bad}
 
 
 def test_not_a_workbook(tmp_path: Path) -> None:
@@ -92,7 +122,7 @@ def test_corrected_workbook_survives_extract_again(tmp_path: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(cli, ["extract", pdf, "--sheets", str(sheets)]).exit_code == 0
     path = sheets / "004_dc6eabfeda6fcd8b.xlsx"
-    _edit(path, "requests", "C4", 999)
+    _edit(path, "requests", _cell(NEW_NP), 999)
     same = runner.invoke(cli, ["extract", pdf, "--sheets", str(sheets)])
     assert same.exit_code == 0 and "unchanged" in same.output
     # the agency re-publishes the PDF (new bytes): the corrected workbook is still kept
@@ -119,10 +149,10 @@ def _problems(path: Path) -> list:
 
 
 @pytest.mark.parametrize(("sheet", "cell", "value", "what"), [
-    ("requests", "C4", "#DIV/0!", "formula error"),
-    ("requests", "C4", True, "not a number"),
-    ("active", "G9", -1.5, "negative amount"),  # fees, 万元
-    ("requests", "C3", "natural_persn", "column moved or deleted"),
+    ("requests", _cell(NEW_NP), "#DIV/0!", "formula error"),
+    ("requests", _cell(NEW_NP), True, "not a number"),
+    ("active", _cell(("active", "fees", "amount_10k_yuan")), -1.5, "negative amount"),  # 万元
+    ("requests", _measure_code(NEW_NP), "natural_persn", "column moved or deleted"),
     ("meta", "B4", "二〇二四", "year is not a whole number"),
     ("meta", "B9", "done", "status must be one of extracted, reviewed"),
     ("meta", "B5", "2020", "template must be one of 2021, 2019"),
@@ -141,7 +171,7 @@ def test_signed_change_may_be_negative_and_text_blank_is_empty(sheets: Path) -> 
     sheet, row, col = layout("2019")[("active", "licensing", "change")]
     wb = openpyxl.load_workbook(path)
     wb[sheet].cell(row, col).value = -4
-    wb["requests"]["C4"] = "   "
+    wb["requests"][_cell(NEW_NP, "2019")] = "   "
     wb.save(path)
     report = read_workbook(path)
     assert report.value("active", "licensing", "change") == -4
@@ -151,11 +181,13 @@ def test_signed_change_may_be_negative_and_text_blank_is_empty(sheets: Path) -> 
 def test_moved_row_is_reported_once_and_hides_its_values(sheets: Path) -> None:
     path = sheets / "000_59d377ad04b23a3b.xlsx"
     wb = openpyxl.load_workbook(path)
-    wb["requests"]["A6"] = "granted_typo"
-    wb["requests"]["D6"] = "text in a moved row"
+    key = ("requests", "granted", "natural_person")
+    wb["requests"][_item_code(key)] = "granted_typo"
+    wb["requests"][_cell(("requests", "granted", "commercial"))] = "text in a moved row"
     wb.save(path)
     problems = _problems(path)
-    assert [(p.where, p.value) for p in problems] == [("requests!A6", "granted_typo")]
+    assert [(p.where, p.value) for p in problems] == [
+        (address(*code_cells("2021")[key][0]), "granted_typo")]
     assert problems[0].what == "row moved or deleted: expected item granted"
 
 
@@ -172,9 +204,10 @@ def test_every_missing_sheet_is_named(sheets: Path) -> None:
 def test_lock_file_and_bad_cells_are_reported_together(sheets: Path) -> None:
     path = sheets / "000_59d377ad04b23a3b.xlsx"
     (sheets / f"~${path.name}").write_bytes(b"lock")
-    _edit(path, "appeals", "C4", "x")
+    key = ("appeals", "review", "upheld")
+    _edit(path, "appeals", _cell(key), "x")
     problems = _problems(path)
-    assert [p.where for p in problems] == ["-", "appeals!C4"]
+    assert [p.where for p in problems] == ["-", address(*layout("2021")[key])]
     assert "open in Excel" in problems[0].what
 
 
@@ -199,11 +232,45 @@ def test_the_extra_cells_beside_the_grid_are_ignored(tmp_path: Path) -> None:
     report = extract_report(SAMPLES / "000_59d377ad04b23a3b.pdf")
     path = write_workbook(report, tmp_path / "r.xlsx")
     wb = openpyxl.load_workbook(path)
-    wb["requests"]["J4"] = "anything"  # a live-check cell
-    wb["requests"]["C30"] = "notes"    # below the grid
+    checks = check_cells("2021")
+    _, live, _ = checks[("requests.row_total", "new")]
+    wb["requests"].cell(*live).value = "anything"  # a live-check cell beside the grid
+    _, live, _ = checks[("requests.balance", "natural_person")]
+    wb["requests"].cell(*live).value = "notes"  # a live-check cell below the grid
+    lowest = max(r for s, r, _ in layout("2021").values() if s == "requests")
+    wb["requests"].cell(lowest + 20, layout("2021")[NEW_NP][2]).value = "notes"  # far below
     wb["checks"]["D2"] = "x"
     wb.save(path)
     assert read_workbook(path).cells == report.cells
+
+
+def test_a_workbook_in_the_earlier_flat_layout_still_loads(tmp_path: Path) -> None:
+    """Workbooks written before the official drawing (one label column B, values from C4,
+    measure codes in row 3, item codes in column A) are still read, problems named where
+    they are."""
+    report = extract_report(SAMPLES / "001_1f6271bab0582421.pdf")
+    path = write_workbook(report, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    t = report.template
+    for section in tpl.SECTIONS:
+        index = wb.sheetnames.index(section)
+        del wb[section]
+        ws = wb.create_sheet(section, index)
+        cols = tpl.measures(t, section)
+        ws.cell(3, 1, "code")
+        for c, m in enumerate(cols, 3):
+            ws.cell(3, c, m)
+        for r, item in enumerate(tpl.items(t, section), 4):
+            ws.cell(r, 1, item)
+            ws.cell(r, 2, tpl.item_label(t, section, item))
+            for m in tpl.measures(t, section, item):
+                ws.cell(r, 3 + cols.index(m), report.cells[(section, item, m)].value)
+    wb.save(path)
+    assert read_workbook(path).cells == report.cells
+    wb["requests"].cell(4, 3).value = "x"  # new, natural_person in that layout
+    wb.save(path)
+    assert [(p.where, p.what) for p in _problems(path)] == [
+        (address("requests", 4, 3), "not a number")]
 
 
 # --- only values editable ---------------------------------------------------------------
@@ -228,9 +295,17 @@ def test_only_value_cells_are_unlocked_with_validation_by_kind(tmp_path: Path) -
             "count": ("whole", "greaterThanOrEqual", "0"),
             "decimal": ("decimal", "greaterThanOrEqual", "0"),
             "signed": ("whole", "between", "-999999999")}[kind]
-    assert wb["active"]["C3"].protection.locked  # the code row
-    na = wb["active"].cell(where[("active", "licensing", "change")][1], FIRST_COL)
-    assert na.protection.locked  # a cell the template does not have (grey)
+    code = code_cells("2019")[("active", "rules", "made")][1]
+    assert wb["active"].cell(*code[1:]).protection.locked  # the code row
+    sheet, row, col = where[("active", "fees", "change")]
+    na = wb[sheet].cell(row, col + 1)  # 2019 fees have no third column: drawn grey
+    assert na.protection.locked and na.fill.fgColor.rgb == "00BFBFBF"
+    values = {(s, r, c) for s, r, c in where.values()}
+    for sheet in ("active", "requests", "appeals"):  # every other cell is locked
+        for line in wb[sheet].iter_rows():
+            for cell in line:
+                if (sheet, cell.row, cell.column) not in values:
+                    assert cell.protection.locked, (sheet, cell.coordinate)
     meta = wb["meta"]
     editable = {meta.cell(r, 1).value for r in range(2, meta.max_row + 1)
                 if meta.cell(r, 2).protection.locked is False}
@@ -281,18 +356,20 @@ def test_live_checks_beside_the_grid_compute_each_identity(tmp_path: Path) -> No
     wb = openpyxl.load_workbook(write_workbook(report, tmp_path / "r.xlsx"))
     where = layout("2021")
     results = {(r.rule, r.subject): r for r in check_report(report)}
-    requests, appeals = wb["requests"], wb["appeals"]
+    requests = wb["requests"]
+    grid_cols = {s: max(c for t, _, c in where.values() if t == s) for s in tpl.SECTIONS}
+    below = max(r for t, r, _ in where.values() if t == "requests") + 2
     seen = {}
-    for r in range(FIRST_ROW, FIRST_ROW + len(tpl.items("2021", "requests"))):
-        item = requests.cell(r, 1).value
-        seen[("requests.row_total", item)] = (requests, f"J{r}", f"K{r}")
-    for r in range(FIRST_ROW, FIRST_ROW + 3):
-        seen[("appeals.row_total", appeals.cell(r, 1).value)] = (appeals, f"H{r}", f"I{r}")
-    below = FIRST_ROW + len(tpl.items("2021", "requests")) + 1
-    for m in tpl.measures("2021", "requests"):
-        col = openpyxl.utils.get_column_letter(where[("requests", "new", m)][2])
-        seen[("requests.balance", m)] = (requests, f"{col}{below}", f"{col}{below + 2}")
-        seen[("requests.handled_sum", m)] = (requests, f"{col}{below + 1}", f"{col}{below + 3}")
+    for (rule, subject), (sheet, live, stored) in check_cells("2021").items():
+        ws = wb[sheet]
+        if rule.endswith("row_total"):  # in the two columns right of the grid, on its row
+            assert ws.cell(live[0], 1).value == subject, (rule, subject)
+            assert live[1] == grid_cols[sheet] + 1 and stored == (live[0], live[1] + 1)
+        else:  # in the rows below the grid, under its column
+            assert live[1] == where[("requests", "new", subject)][2] == stored[1]
+            n = ("requests.balance", "requests.handled_sum").index(rule)
+            assert (live[0], stored[0]) == (below + n, below + 2 + n), (rule, subject)
+        seen[(rule, subject)] = (ws, ws.cell(*live).coordinate, ws.cell(*stored).coordinate)
     assert set(seen) == set(results)
     for key, (ws, live, stored) in seen.items():
         result = results[key]
@@ -307,7 +384,8 @@ def test_live_checks_beside_the_grid_compute_each_identity(tmp_path: Path) -> No
     assert {("requests.row_total", "granted"), ("requests.handled_sum", "total"),
             ("appeals.row_total", "review")} <= failed
     # the cells of a failing identity turn light red too
-    assert any("I6" in cf.sqref for cf in requests.conditional_formatting)
+    granted_total = _cell(("requests", "granted", "total"))
+    assert any(granted_total in cf.sqref for cf in requests.conditional_formatting)
 
 
 def test_checks_sheet_has_one_row_per_identity(tmp_path: Path) -> None:
@@ -338,7 +416,7 @@ def test_fingerprint_tells_a_persons_change(tmp_path: Path) -> None:
     assert stored_fingerprint(path) == fingerprint(report) == fingerprint(read_workbook(path))
     assert not human_edits(path)
     value = report.value("requests", "new", "natural_person")
-    _edit(path, "requests", "C4", float(value))  # the same number typed again
+    _edit(path, "requests", _cell(NEW_NP), float(value))  # the same number typed again
     assert not human_edits(path)
     _edit(path, "meta", "B3", "吴忠市人民政府")  # the agency corrected
     assert human_edits(path)
@@ -351,7 +429,7 @@ def test_workbook_without_fingerprint_falls_back_to_extracted_values(tmp_path: P
     del wb["_ogi"]
     wb.save(path)
     assert stored_fingerprint(path) is None and not human_edits(path)
-    _edit(path, "requests", "C4", 1)
+    _edit(path, "requests", _cell(NEW_NP), 1)
     assert human_edits(path)
 
 
@@ -409,11 +487,102 @@ def test_requests_has_the_two_level_applicant_header(tmp_path: Path) -> None:
     report = extract_report(SAMPLES / "000_59d377ad04b23a3b.pdf")
     ws = openpyxl.load_workbook(write_workbook(report, tmp_path / "r.xlsx"))["requests"]
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"B1:B2", "C1:C2", "D1:H1", "I1:I2"} <= merged
-    assert (ws["C1"].value, ws["D1"].value, ws["I1"].value) == ("自然人", "法人或其他组织", "总计")
-    assert [ws.cell(2, c).value for c in range(4, 9)] == [
+    where = layout("2021")
+    col = {m: get_column_letter(where[("requests", "new", m)][2])
+           for m in tpl.measures("2021", "requests")}
+    code_row = code_cells("2021")[NEW_NP][1][1]
+    top, bottom = code_row - 2, code_row - 1  # the two applicant levels, above the codes
+    assert {f"{col['natural_person']}{top}:{col['natural_person']}{bottom}",
+            f"{col['commercial']}{top}:{col['other_org']}{top}",
+            f"{col['total']}{top}:{col['total']}{bottom}",
+            f"{col['natural_person']}{top - 1}:{col['total']}{top - 1}"} <= merged
+    assert [ws[f"{col[m]}{top}"].value for m in ("natural_person", "commercial", "total")] == [
+        "自然人", "法人或其他组织", "总计"]
+    assert ws[f"{col['natural_person']}{top - 1}"].value == "申请人情况"
+    assert [ws[f"{col[m]}{bottom}"].value for m in tpl.APPLICANTS[1:]] == [
         "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
-    assert ws.column_dimensions["A"].hidden and ws.row_dimensions[3].hidden
+    # the corner states the balance, as the official table does
+    corner = next(r for r in ws.merged_cells.ranges if r.min_col == 2 and r.max_row == bottom)
+    assert "第一项加第二项之和" in ws.cell(corner.min_row, 2).value
+    assert ws.column_dimensions["A"].hidden and ws.row_dimensions[code_row].hidden
+
+
+def _merged_label(ws: openpyxl.worksheet.worksheet.Worksheet, row: int, col: int
+                  ) -> tuple[object, int, int, int, int]:
+    """The label drawn over (row, col): its text and the extent (rows, columns) it covers."""
+    for r in ws.merged_cells.ranges:
+        if r.min_row <= row <= r.max_row and r.min_col <= col <= r.max_col:
+            return (ws.cell(r.min_row, r.min_col).value, r.min_row, r.max_row, r.min_col,
+                    r.max_col)
+    return ws.cell(row, col).value, row, row, col, col
+
+
+@pytest.mark.parametrize("template", tpl.TEMPLATES)
+def test_tables_have_the_official_merged_labels(tmp_path: Path, template: str) -> None:
+    path = write_workbook(blank_report("某县人民政府", 2024, template), tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    where = layout(template)
+
+    def row(section: str, item: str) -> int:
+        return next(r for (s, i, _), (_, r, _) in where.items() if (s, i) == (section, item))
+
+    ws = wb["requests"]
+    first = where[NEW_NP][2]  # the label columns are B .. first − 1
+    label = partial(_merged_label, ws)
+    for item in ("new", "carried_in", "carried_out"):  # across every label column
+        r = row("requests", item)
+        assert label(r, 2) == (tpl.item_label(template, "requests", item), r, r, 2, first - 1)
+    outcomes = tpl.items(template, "requests")[2:-1]  # granted .. handled_total
+    text, r1, r2, c1, c2 = label(row("requests", "granted"), 2)
+    assert (text, r1, r2, c1, c2) == ("三、本年度办理结果", row("requests", outcomes[0]),
+                                      row("requests", outcomes[-1]), 2, 2)
+    for item, text in (("granted", "（一）予以公开"),
+                       ("partial", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"),
+                       ("handled_total", "（七）总计")):
+        r = row("requests", item)
+        assert label(r, 3) == (text, r, r, 3, first - 1)
+    withheld = [i for i in outcomes if i.startswith("withheld_")]
+    assert len(withheld) == 8
+    assert label(row("requests", withheld[3]), 3) == (
+        "（三）不予公开", row("requests", withheld[0]), row("requests", withheld[-1]), 3, 3)
+    assert [label(row("requests", i), 4)[0] for i in withheld][:2] == [
+        "1.属于国家秘密", "2.其他法律行政法规禁止公开"]
+    if template == "2019":  # （六）其他处理 is one row
+        r = row("requests", "other")
+        assert label(r, 3) == ("（六）其他处理", r, r, 3, first - 1)
+    else:
+        others = [i for i in outcomes if i.startswith("other_")]
+        assert label(row("requests", others[0]), 3) == (
+            "（六）其他处理", row("requests", others[0]), row("requests", others[-1]), 3, 3)
+
+    ws = wb["appeals"]
+    label = partial(_merged_label, ws)
+    first = where[("appeals", "review", "upheld")][2]
+    r = row("appeals", "review")
+    assert label(r, 2) == ("行政复议", r, r, 2, first - 1)
+    r1, r2 = row("appeals", "litigation_direct"), row("appeals", "litigation_after_review")
+    assert label(r1, 2) == ("行政诉讼", r1, r2, 2, 2)
+    assert (label(r1, 3)[0], label(r2, 3)[0]) == ("未经复议直接起诉", "复议后起诉")
+
+    ws = wb["active"]  # sub-tables, each with its title and its own header row
+    titles = [v for (v,) in ws.iter_rows(min_col=2, max_col=2, values_only=True)
+              if isinstance(v, str) and v.startswith("第二十条")]
+    assert titles == [f"第二十条第（{n}）项" for n in (
+        "一五六八" if template == "2021" else "一五六八九")]
+    for item in tpl.items(template, "active"):
+        r = row("active", item)
+        assert ws.cell(r, 2).value == tpl.item_label(template, "active", item)
+        measures = tpl.measures(template, "active", item)
+        head = code_cells(template)[("active", item, measures[0])][1][1] - 1
+        assert ws.cell(head, 2).value == "信息内容"
+        for m in measures:
+            c = where[("active", item, m)][2]
+            assert _merged_label(ws, head, c)[0] == tpl.measure_label(template, "active", m)
+    if template == "2021":  # one measure: drawn across the sub-table's width
+        r = row("active", "licensing")
+        c = where[("active", "licensing", "decisions")][2]
+        assert _merged_label(ws, r, c)[3:] == (c, where[("active", "rules", "in_force")][2])
+    assert read_workbook(path).cells == blank_report("某县人民政府", 2024, template).cells
 
 
 def test_source_images_beside_the_grids(tmp_path: Path) -> None:
@@ -427,7 +596,8 @@ def test_source_images_beside_the_grids(tmp_path: Path) -> None:
         labels = {v for row in wb[section].iter_rows(values_only=True) for v in row
                   if isinstance(v, str) and v.startswith("原表第")}
         assert labels == {f"原表第 {p} 页" for p in pages}
-        assert wb[section].cell(1, FIRST_COL + len(tpl.measures("2021", section))).value == (
+        beside = max(c for s, _, c in layout("2021").values() if s == section) + 1
+        assert wb[section].cell(TITLE_ROW, beside).value == (
             f"来源：PDF 第 {'、'.join(map(str, sorted(pages)))} 页")
     assert read_workbook(path).cells == report.cells
 
@@ -444,9 +614,13 @@ def test_a_spreadsheet_engine_computes_the_live_checks(tmp_path: Path) -> None:
                     "--convert-to", "xlsx", "--outdir", str(out), str(path)],
                    check=True, capture_output=True, timeout=120)
     computed = openpyxl.load_workbook(out / "r.xlsx", data_only=True)
-    assert computed["requests"]["J6"].value == -5  # granted: applicants − total, live
-    assert computed["requests"]["I31"].value == 5  # total column: outcomes − handled_total
-    assert computed["appeals"]["H4"].value in ("", None)  # a blank cell: not evaluated
+    checks = check_cells("2021")
+    _, live, _ = checks[("requests.row_total", "granted")]
+    assert computed["requests"].cell(*live).value == -5  # granted: applicants − total, live
+    _, live, _ = checks[("requests.handled_sum", "total")]
+    assert computed["requests"].cell(*live).value == 5  # total column: outcomes − handled_total
+    _, live, _ = checks[("appeals.row_total", "review")]
+    assert computed["appeals"].cell(*live).value in ("", None)  # a blank cell: not evaluated
     ws = computed["checks"]
     results = {(r.rule, r.subject): r for r in check_report(report)}
     rows = list(ws.iter_rows(min_row=2, values_only=True))
@@ -462,8 +636,10 @@ def test_a_spreadsheet_engine_computes_the_live_checks(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
-def test_opened_and_saved_in_a_spreadsheet_is_not_an_edit(tmp_path: Path) -> None:
-    report = extract_report(SAMPLES / "002_a9c952ea755c5d56.pdf")
+@pytest.mark.parametrize("stem", ["002_a9c952ea755c5d56",  # 2019
+                                  "000_59d377ad04b23a3b"])  # 2021: merged value cells
+def test_opened_and_saved_in_a_spreadsheet_is_not_an_edit(tmp_path: Path, stem: str) -> None:
+    report = extract_report(SAMPLES / f"{stem}.pdf")
     path = write_workbook(report, tmp_path / "r.xlsx")
     out = tmp_path / "out"
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
@@ -472,4 +648,6 @@ def test_opened_and_saved_in_a_spreadsheet_is_not_an_edit(tmp_path: Path) -> Non
     saved = out / "r.xlsx"
     assert read_workbook(saved).cells == report.cells
     assert not human_edits(saved)
-    assert openpyxl.load_workbook(saved)["requests"]["C4"].protection.locked is False
+    wb = openpyxl.load_workbook(saved)
+    for sheet, row, col in layout(report.template).values():
+        assert wb[sheet].cell(row, col).protection.locked is False, (sheet, row, col)
