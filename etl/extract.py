@@ -428,10 +428,18 @@ def _cut_at_columns(labels: list[_Run], left: float, row_ys: list[float]) -> lis
     return out
 
 
+def _centred_under(line: _Run, blk: list[_Run]) -> bool:
+    """Whether ``line`` is centred under the lines of ``blk`` and no wider than them."""
+    x0, _, x1, _ = _union([b.box for b in blk])
+    return (abs(x0 + x1 - line.box[0] - line.box[2]) <= 20
+            and line.box[2] - line.box[0] <= x1 - x0 + 2)
+
+
 def _label_blocks(lines: list[_Run], row_ys: list[float]) -> list[_Run]:
     """Label lines joined into the labels they wrap from: a line continues the block above
-    it when it starts at about the same x, follows it closely, does not start a new numbered
-    label (``1.``, ``（三）``, ``二、``) and the block would not then reach two rows' lines."""
+    it when it starts at about the same x (or is centred under it: a centred label wrapped
+    inside a word, 行政规范性/文件), follows it closely, does not start a new numbered label
+    (``1.``, ``（三）``, ``二、``) and the block would not then reach two rows' lines."""
     blocks: list[list[_Run]] = []
     for line in sorted(lines, key=lambda r: (-r.yc, r.box[0])):
         height = line.box[3] - line.box[1]
@@ -440,7 +448,7 @@ def _label_blocks(lines: list[_Run], row_ys: list[float]) -> list[_Run]:
             if line.box[3] < last.box[1] - height:
                 continue  # too far below; an older block may still fit
             box = _union([*(b.box for b in blk), line.box])
-            if (abs(blk[0].box[0] - line.box[0]) <= 10
+            if ((abs(blk[0].box[0] - line.box[0]) <= 10 or _centred_under(line, blk))
                     and last.box[1] - line.box[3] < 1.2 * height
                     and line.yc < last.yc - height / 2
                     and not _LABEL_START.match(unicodedata.normalize("NFKC", line.text))
@@ -578,6 +586,10 @@ def _borderless_grids(textpage, view: _View = _View()) -> list[list[list[_Span]]
     return grids
 
 
+# Digits standing apart in one cell ("40 8"): a neighbour's text overflowing its border.
+_SPLIT_DIGITS = re.compile(r"\d\s+\d")
+
+
 class _Builder:
     """Collects extracted cells for one report, first match wins."""
 
@@ -597,6 +609,10 @@ class _Builder:
         if not confident:
             flags = [*flags, LOW_CONFIDENCE]
             note = (note + "; " if note else "") + "row label matched approximately"
+        if value is not None and _SPLIT_DIGITS.search(unicodedata.normalize("NFKC", span.text)):
+            flags = [*flags, LOW_CONFIDENCE]
+            note = (note + "; " if note else "") + (
+                "digits apart in the cell: text of a neighbouring cell may run into it")
         self.report.cells[key] = Cell(*key, value=value, printed=span.text, page=self.page,
                                       box=tuple(round(x, 2) for x in span.box), flags=flags,
                                       note=note)

@@ -5,7 +5,9 @@ For every variant this writes ``tests/fixtures/<name>.pdf`` and, when the PDF sh
 ``../shared/corpus-dev/truth/``, so ``python benchmarks/accuracy.py tests/fixtures`` scores
 them). The tables are drawn by ``scripts/make_samples.py``; this script only chooses the data
 and bends the layout (rotation, encryption, repeated header, a column fewer, 三线表 rules,
-tables as images, …). Output is byte-for-byte deterministic (reportlab ``invariant``).
+tables as images, captions outside the tables, headings inside them, labels with stray
+spaces, line breaks or half-width brackets, …). Output is byte-for-byte deterministic
+(reportlab ``invariant``).
 
 Usage: python scripts/make_fixtures.py [--out DIR]
 """
@@ -141,10 +143,12 @@ def _shift(cmds: list[tuple], drow: int, dcol: int) -> list[tuple]:
     return out
 
 
-def second_part_table(repeat_header: bool = False, drop_first_column: bool = False) -> Callable:
+def second_part_table(repeat_header: bool = False, drop_first_column: bool = False,
+                      leaf_header: bool = False) -> Callable:
     """A ``Table`` factory for ``make_samples.requests_tables`` that bends the second part of
-    the split requests table: its three header rows repeated, or its first label column (the
-    merged 三、本年度办理结果) left out, so Camelot sees a column fewer."""
+    the split requests table: its three header rows repeated, only the row of column names
+    (自然人 … 总计) repeated (``leaf_header``), or its first label column (the merged
+    三、本年度办理结果) left out, so Camelot sees a column fewer."""
     real = ms.Table
     calls: list[list[list[Any]]] = []  # the rows of each requests-table part drawn so far
     first_style: list[list[tuple]] = []
@@ -154,13 +158,23 @@ def second_part_table(repeat_header: bool = False, drop_first_column: bool = Fal
         if len(colWidths) not in (9, 10):  # not the requests table
             return real(rows, colWidths=colWidths, style=style)
         calls.append(rows)
-        if len(calls) == 2 and (repeat_header or drop_first_column):
+        if len(calls) == 2 and (repeat_header or drop_first_column or leaf_header):
             first_rows, first_cmds = calls[0], first_style[0]
             if repeat_header:
                 head_spans = [c for c in first_cmds if c[0] == "SPAN" and c[2][1] <= 2]
                 cmds = [c for c in cmds if c[0] != "SPAN"] + head_spans + _shift(
                     [c for c in cmds if c[0] == "SPAN"], 3, 0)
                 rows = [list(r) for r in first_rows[:3]] + rows
+            if leaf_header:
+                st = ms.make_styles()
+                names = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构",
+                         "其他", "总计"][: len(colWidths) - 3]
+                leaf = ["", "", ""] + [Paragraph("<br/>".join(
+                    ms.escape(n[k: k + 2]) for k in range(0, len(n), 2)), st["cellc"])
+                    for n in names]
+                cmds = [c for c in cmds if c[0] != "SPAN"] + [("SPAN", (0, 0), (2, 0))] + _shift(
+                    [c for c in cmds if c[0] == "SPAN"], 1, 0)
+                rows = [leaf, *rows]
             if drop_first_column:
                 # a label spanning all three label columns keeps its text
                 rows = [[r[0] if r[0] and not r[1] else r[1], *r[2:]] for r in rows]
@@ -175,6 +189,68 @@ def second_part_table(repeat_header: bool = False, drop_first_column: bool = Fal
 
 
 _BASE_STYLE = ms.base_style
+
+
+def _whole_table(cmd: tuple) -> bool:
+    return tuple(cmd[1]) == (0, 0) and tuple(cmd[2]) == (-1, -1)
+
+
+class Stacked(ms.Flowable):
+    """Flowables drawn one below the other as one (nested ``KeepTogether`` breaks pages)."""
+
+    def __init__(self, *parts: Any) -> None:
+        super().__init__()
+        self.parts, self.sizes = parts, [(0.0, 0.0)] * len(parts)
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.sizes = [p.wrap(avail_width, avail_height) for p in self.parts]
+        return max(w for w, _ in self.sizes), sum(h for _, h in self.sizes)
+
+    def draw(self) -> None:
+        y = sum(h for _, h in self.sizes)
+        for part, (_, h) in zip(self.parts, self.sizes, strict=True):
+            y -= h
+            part.drawOn(self.canv, 0, y)
+
+
+def captions_above_tables() -> Callable:
+    """A ``Table`` factory for ``make_samples.active_tables``: each small table of section 二
+    without its 第二十条第（X）项 row, the line printed instead as a paragraph above it."""
+    real = ms.Table
+
+    def factory(rows: list[list[Any]], colWidths: list[float], style: Any) -> Any:  # noqa: N803
+        first = rows[0][0] if rows and rows[0] else ""
+        if len(colWidths) != 4 or not (isinstance(first, str) and first.startswith("第二十条")):
+            return real(rows, colWidths=colWidths, style=style)
+        cmds = [c for c in style.getCommands() if _whole_table(c) or c[1][1] != 0]
+        cmds = [c if _whole_table(c) else _shift([c], -1, 0)[0] for c in cmds]
+        caption = Paragraph(ms.escape(first), ms.make_styles()["body"])
+        return Stacked(caption, Spacer(1, 2),
+                       real(rows[1:], colWidths=colWidths, style=ms.TableStyle(cmds)))
+
+    return factory
+
+
+def heading_rows() -> Callable:
+    """A ``Table`` factory that prints the section headings of section 二 and 四 as the
+    table's first row, spanning it (the heading of 三 goes into its top-left cell through
+    ``BALANCE_NOTE``)."""
+    real = ms.Table
+    titles = {4: ms.HEADINGS["active"], 15: ms.HEADINGS["appeals"]}
+    done: set[int] = set()
+
+    def factory(rows: list[list[Any]], colWidths: list[float], style: Any) -> Any:  # noqa: N803
+        n = len(colWidths)
+        if n not in titles or n in done:
+            return real(rows, colWidths=colWidths, style=style)
+        done.add(n)
+        cmds = list(style.getCommands())
+        cmds = [c if _whole_table(c) else _shift([c], 1, 0)[0] for c in cmds]
+        cmds += [("SPAN", (0, 0), (-1, 0)), ("ALIGN", (0, 0), (-1, 0), "LEFT")]
+        return real([[titles[n]] + [""] * (n - 1), *rows], colWidths=colWidths,
+                    style=ms.TableStyle(cmds))
+
+    return factory
 
 
 def three_line_style(font_size: float, extra: list[tuple[Any, ...]]) -> Any:
@@ -194,12 +270,22 @@ def three_line_appeals(font_size: float, extra: list[tuple[Any, ...]]) -> Any:
 
 def build(report: ms.Report, path: Path, *, table: Callable | None = None,
           style: Callable | None = None, encrypt: StandardEncryption | None = None,
-          headings: dict[str, str] | None = None) -> None:
-    """``make_samples.build_pdf`` with its table factory, table style, section headings or
-    document encryption swapped for the duration."""
+          headings: dict[str, str] | None = None, labels: dict[str, str] | None = None,
+          patches: dict[str, Any] | None = None) -> None:
+    """``make_samples.build_pdf`` with its table factory, table style, section headings,
+    printed labels (``labels``: template text -> printed text, ``\n`` a line break), other
+    module globals (``patches``) or document encryption swapped for the duration."""
     with contextlib.ExitStack() as stack:
+        for name, value in (patches or {}).items():
+            stack.enter_context(patched(ms, name, value))
         if headings:
             stack.enter_context(patched(ms, "HEADINGS", headings))
+        if labels:
+            fix, para = ms.fix_label, ms.Paragraph
+            stack.enter_context(patched(
+                ms, "fix_label", lambda text, rep: labels.get(text, fix(text, rep))))
+            stack.enter_context(patched(
+                ms, "Paragraph", lambda text, *a, **k: para(text.replace("\n", "<br/>"), *a, **k)))
         if table:
             stack.enter_context(patched(ms, "Table", table))
         if style:
@@ -338,6 +424,51 @@ def merge_other_rows(report: ms.Report) -> None:
     report.truth["merged_other"] = True
 
 
+# Labels as some reports print them: stray spaces and line breaks inside words, in the
+# requests table's headers and row labels (template text -> printed text; see ``build``).
+SPACED_LABELS = {
+    "自然人": "自 然 人", "法人或其他组织": "法人或 其他组织", "总计": "总\n计",
+    "（一）予以公开": "（一） 予以 公开", "1.属于国家秘密": "1. 属于 国家 秘密",
+    "2.重复申请": "2. 重复\n申请", "（四）无法提供": "（四）无 法 提 供",
+    "二、上年结转政府信息公开申请数量": "二、上年结转政府信息\n公开申请数量",
+    "四、结转下年度继续办理": "四、结转 下年度 继续办理",
+    # ideographic spaces, as justified Word labels carry them
+    "5.属于三类内部事务信息": "5.属于　三类　内部事务信息", "（六）其他处理": "（六）其他　处理",
+    "三、本年度办理结果": "三、本　年　度办理结果",
+}
+# The same labels in the other two tables, printed through the template specs:
+# (table, item or measure) -> printed label.
+SPACED_SPECS = {
+    ("active", "licensing"): "行 政 许 可", ("active", "normative_docs"): "行政规范性\n文件",
+    ("active", "issued"): "本年 制发 件数", ("requests", "commercial"): "商 业 企 业",
+    ("appeals", "upheld"): "结果 维持", ("appeals", "corrected"): "结果\n纠正",
+}
+# Half-width brackets beside full-width ones in one report.
+MIXED_BRACKETS = {
+    "（一）予以公开": "(一)予以公开", "（三）不予公开": "(三)不予公开",
+    "（五）不予处理": "(五)不予处理", "（七）总计": "(七)总计",
+    "（二）部分公开（区分处理的，只计这一情形，不计其他情形）":
+        "(二)部分公开(区分处理的,只计这一情形,不计其他情形)",
+}
+MIXED_GROUPS = ms.ACTIVE_GROUP | {"rules": "(一)", "normative_docs": "(一)", "penalty": "(六)",
+                                  "coercion": "(六)"}
+# 2019 section 二 with full-width digits and signs, and a unit after the amount.
+A = "active"
+FULLWIDTH_SIGNS = {
+    (A, "licensing", "change"): "＋１９５３", (A, "licensing", "prev_items"): "２０４",
+    (A, "other_services", "change"): "－１", (A, "penalty", "change"): "+12",
+    (A, "fees", "change"): "＋０", (A, "coercion", "decisions"): "１８７",
+    (A, "procurement", "amount_10k_yuan"): "１９６３.２９８９万元",
+}
+
+
+def relabel(report: ms.Report, labels: dict[tuple[str, str], str]) -> list[ms.CellSpec]:
+    """The report's specs with item or measure labels printed differently."""
+    return [ms.CellSpec(s.template, s.table, s.item, labels.get((s.table, s.item), s.item_label),
+                        s.measure, labels.get((s.table, s.measure), s.measure_label))
+            for s in report.specs]
+
+
 def variant_reports() -> dict[str, tuple[ms.Report, dict[str, Any]]]:
     """name -> (report, build options)."""
     out: dict[str, tuple[ms.Report, dict[str, Any]]] = {}
@@ -376,6 +507,35 @@ def variant_reports() -> dict[str, tuple[ms.Report, dict[str, Any]]]:
     # rows that are not zero, 采购总金额 in 元.
     out["blank-cells-2019"] = (make_report("blank-cells-2019", "2019", (), None), {})
     out["yuan-2019"] = (make_report("yuan-2019", "2019", ("active_one_table",), None), {})
+    # Section 二 as small tables, the 第二十条第（X）项 line a caption above each table.
+    out["active-captions"] = (make_report("active-captions", split_after=None),
+                              {"table": captions_above_tables()})
+    out["active-captions-2019"] = (make_report("active-captions-2019", "2019", (), None),
+                                   {"table": captions_above_tables()})
+    out["label-spaces"] = (make_report("label-spaces"), {"labels": SPACED_LABELS})
+    # The section headings merged into the tables: the first row of 二 and 四, the top-left
+    # cell of 三 (before its 勾稽关系 note); no heading paragraphs.
+    out["heading-in-cell"] = (make_report("heading-in-cell", variations=("active_one_table",),
+                                          split_after=None), {
+        "table": heading_rows(), "patches": {
+            "BALANCE_NOTE": ms.HEADINGS["requests"] + ms.BALANCE_NOTE,
+            "heading": lambda text, st: Spacer(1, 4)}})
+    out["mixed-brackets"] = (make_report("mixed-brackets"), {
+        "labels": MIXED_BRACKETS, "patches": {
+            "ACTIVE_GROUP": MIXED_GROUPS,
+            "BALANCE_NOTE": "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)"}})
+    # The requests table split, its second part headed by the row of column names only.
+    out["header-row-only"] = (make_report("header-row-only"),
+                              {"table": second_part_table(leaf_header=True)})
+    out["fullwidth-signs-2019"] = (make_report("fullwidth-signs-2019", "2019",
+                                               ("active_one_table",), None,
+                                               printed=FULLWIDTH_SIGNS), {})
+    # An amount too wide for its cell overflows into the cell to its left (40 -> "40 ８"):
+    # no reading can tell which digits belong where, so the cell must be flagged.
+    out["cell-overflow-2019"] = (make_report("cell-overflow-2019", "2019", ("active_one_table",),
+                                             None, printed={**FULLWIDTH_SIGNS, (
+                                                 A, "procurement", "amount_10k_yuan"):
+                                                 "８４９３３.６７８７（万元）"}), {})
     return out
 
 
@@ -387,6 +547,8 @@ def bend_data(name: str, report: ms.Report) -> None:
         report.truth["render_specs"] = [
             ms.CellSpec(s.template, s.table, s.item, "规范性文件", s.measure, s.measure_label)
             if s.item == "normative_docs" else s for s in report.specs]
+    if name == "label-spaces":
+        report.truth["render_specs"] = relabel(report, SPACED_SPECS)
     if name == "borderless-blank-column":
         for (table, _item, measure), c in report.cells.items():
             if table == "requests" and measure == "research":
@@ -444,7 +606,8 @@ def truth_json(report: ms.Report, name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-NO_TRUTH = {"user-password", "image-tables"}  # bad input: they must fail with a clear error
+NO_TRUTH = {"user-password", "image-tables",  # bad input: they must fail with a clear error
+            "cell-overflow-2019"}  # a cell not read right, but flagged
 
 
 def run(out: Path) -> list[Path]:

@@ -54,9 +54,10 @@ def assert_matches(report: Report, want: dict) -> None:
 
 def test_every_variant_has_a_fixture_and_truth() -> None:
     assert set(VARIANTS) == {
-        "blank-cells-2019", "borderless", "borderless-blank-column", "column-fewer",
-        "header-repeated", "image-requests", "landscape-appeals", "landscape-rotated",
-        "merged-other", "mixed-rules",
+        "active-captions", "active-captions-2019", "blank-cells-2019", "borderless",
+        "borderless-blank-column", "column-fewer", "fullwidth-signs-2019", "header-repeated",
+        "header-row-only", "heading-in-cell", "image-requests", "label-spaces",
+        "landscape-appeals", "landscape-rotated", "merged-other", "mixed-brackets", "mixed-rules",
         "number-formats", "owner-password", "rotated", "stcsm-style", "yuan-2019"}
     for stem in VARIANTS:
         pdf = FIXTURES / f"{stem}.pdf"
@@ -255,6 +256,159 @@ def test_stcsm_style_numbering_and_short_labels() -> None:
     assert report.cells[("active", "normative_docs", "in_force")].value is not None
     empty_total = report.cells[("requests", "granted", "total")]
     assert empty_total.value is None and BLANK in empty_total.flags  # never an invented zero
+
+
+def lattice_grids(stem: str) -> list[tuple[int, list[list[ex._Span]]]]:
+    """(page, grid of merged spans) of every ruled table Camelot finds in a fixture."""
+    pdf = FIXTURES / f"{stem}.pdf"
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        tables = ex._read_tables(pdf, list(range(1, len(doc) + 1)), doc)
+        out = []
+        for t in tables:
+            textpage = doc[t.page - 1].get_textpage()
+            out.append((t.page, ex._spans(t, textpage)))
+            textpage.close()
+        return out
+    finally:
+        doc.close()
+
+
+def page_text(stem: str) -> str:
+    doc = pdfium.PdfDocument(str(FIXTURES / f"{stem}.pdf"))
+    text = "".join(page.get_textpage().get_text_range() for page in doc)
+    doc.close()
+    return text
+
+
+@pytest.mark.parametrize(("stem", "tables"), [("active-captions", 4),
+                                              ("active-captions-2019", 5)])
+def test_active_captions_above_the_tables_are_outside_the_grid(stem: str, tables: int) -> None:
+    """Section 二 as four (2021) or five (2019) small tables, each 第二十条第（X）项 line a
+    paragraph above its table."""
+    grids = [g for _, g in lattice_grids(stem) if len(g[0]) <= 4]
+    assert len(grids) == tables
+    assert all(g[0][0].text == "信息内容" for g in grids)  # no caption row inside
+    assert page_text(stem).count("第二十条第") == tables
+    report = extract_report(FIXTURES / f"{stem}.pdf")
+    assert_matches(report, truth(stem))
+    assert report.cells[("active", "licensing", "decisions")].value is not None
+
+
+@pytest.mark.parametrize("reader", ["grid", "text"])
+def test_labels_with_stray_spaces_and_line_breaks(reader: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """自 然 人, 商 业 企 业, 总/计, 结果 维持 in headers; 1. 属于 国家 秘密, （一） 予以 公开,
+    ideographic spaces, 行政规范性/文件 (a centred label wrapped inside a word) in row
+    labels."""
+    text = page_text("label-spaces")
+    for printed in ("自 然\r\n人", "商 \r\n业 \r\n企 \r\n业", "总\r\n计", "1. 属于 国家 秘密",
+                    "（一） 予以 公开", "行 政 许 可", "行政规范性\r\n文件",
+                    "属于 三类 内部事务信息", "结转 下年度 继续办理", "结果\r\n维持"):
+        assert printed in text, printed
+    if reader == "text":
+        monkeypatch.setattr(ex, "_read_tables", lambda path, pages, doc: [])
+    report = extract_report(FIXTURES / "label-spaces.pdf")
+    assert_matches(report, truth("label-spaces"))
+    flagged = [k for k, c in report.cells.items() if LOW_CONFIDENCE in c.flags]
+    assert flagged == []  # every label matched with confidence
+
+
+def test_label_blocks_join_a_centred_label_wrapped_inside_a_word() -> None:
+    def run(text: str, x0: float, top: float) -> ex._Run:
+        return ex._Run(text, (x0, top - 10, x0 + 10 * len(text), top))
+
+    block = ex._label_blocks([run("行政规范性", 100, 500), run("文件", 115, 489)], [494.5])
+    assert [b.text for b in block] == ["行政规范性文件"]
+    # two centred labels of two rows stay apart
+    rows = ex._label_blocks([run("规章", 115, 500), run("行政规范性文件", 100, 489)],
+                            [495.0, 484.0])
+    assert [b.text for b in rows] == ["规章", "行政规范性文件"]
+
+
+@pytest.mark.parametrize(("printed", "item"), [
+    ("1. 属于 国家 秘密", "withheld_state_secret"), ("（一） 予以 公开", "granted"),
+    ("（一）\n予以公开", "granted"), ("(三)不予公开", None), ("(一)予以公开", "granted"),
+    ("(二)部分公开(区分处理的,只计这一情形,不计其他情形)", "partial"),
+    ("5.属于　三类　内部事务信息", "withheld_internal"), ("(七)总计", "handled_total"),
+    ("二、上年结转政府信息\r\n公开申请数量", "carried_in")])
+def test_match_label_ignores_spaces_breaks_and_bracket_width(printed: str, item: str | None,
+                                                             ) -> None:
+    from etl import template as tpl
+
+    assert ex.match_label(printed, tpl.label_keys("2021", "requests")) == (item, True)
+
+
+def test_column_names_read_through_spaces_and_breaks() -> None:
+    row = [ex._Span(t, (0, 0, 1, 1)) for t in (
+        "", "", "", "自 然\r\n人", "商 \r\n业 \r\n企 \r\n业", "科研\r\n机构",
+        "社会\r\n公益\r\n组织", "法律服务 机构", "其他", "总\r\n计")]
+    assert ex._column_names([row], 7, "2021") == [
+        "natural_person", "commercial", "research", "social_org", "legal_service",
+        "other_org", "total"]
+
+
+def test_section_heading_merged_into_the_first_cell() -> None:
+    """The headings of 二 and 四 as each table's first row, spanning it; the heading of 三
+    in the top-left cell of the requests table, before its 勾稽关系 note; no heading
+    paragraphs outside the tables."""
+    firsts = {len(g[0]): g[0] for _, g in lattice_grids("heading-in-cell")}
+    assert {s.text for s in firsts[4]} == {"二、主动公开政府信息情况"}
+    assert {s.text for s in firsts[15]} == {"四、政府信息公开行政复议、行政诉讼情况"}
+    assert ex._squash(firsts[10][0].text).startswith(
+        "三、收到和处理政府信息公开申请情况(本列数据的勾稽关系为")
+    report = extract_report(FIXTURES / "heading-in-cell.pdf")
+    assert_matches(report, truth("heading-in-cell"))
+    assert report.cells[("active", "rules", "issued")].page == 1
+
+
+def test_half_and_full_width_brackets_in_one_report() -> None:
+    text = page_text("mixed-brackets")
+    for printed in ("(三)不予公开", "（四）无法提供", "(一)予以公开", "（六）其他处理",
+                    "第二十条第(一)项", "第二十条第（五）项"):
+        assert printed in text.replace("\r\n", ""), printed
+    assert_matches(extract_report(FIXTURES / "mixed-brackets.pdf"), truth("mixed-brackets"))
+
+
+def test_split_requests_table_repeating_only_the_column_names() -> None:
+    """The second part of the split requests table headed by one row, 自然人 … 总计."""
+    parts = [g for _, g in lattice_grids("header-row-only") if len(g[0]) == 10]
+    assert len(parts) == 2
+    assert ex._squash(parts[0][0][0].text).startswith("(本列数据")  # three header rows
+    second = parts[1]
+    assert [s.text for s in second[0][:3]] == ["", "", ""]
+    assert ex._column_names(second[:1], 7, "2021") == [*ex.tpl.APPLICANTS, "total"]
+    assert not any("申请人情况" in s.text for row in second for s in row)
+    assert_matches(extract_report(FIXTURES / "header-row-only.pdf"), truth("header-row-only"))
+
+
+def test_fullwidth_signs_and_digits_in_the_2019_active_table() -> None:
+    report = extract_report(FIXTURES / "fullwidth-signs-2019.pdf")
+    assert report.template == "2019"
+    assert_matches(report, truth("fullwidth-signs-2019"))
+    for (item, measure), (value, printed) in {
+            ("licensing", "change"): (1953, "＋１９５３"),
+            ("licensing", "prev_items"): (204, "２０４"),
+            ("other_services", "change"): (-1, "－１"),
+            ("penalty", "change"): (12, "+12"),
+            ("fees", "change"): (0, "＋０"),
+            ("coercion", "decisions"): (187, "１８７"),
+            ("procurement", "amount_10k_yuan"): (1963.2989, "１９６３.２９８９万元")}.items():
+        cell = report.cells[("active", item, measure)]
+        assert (cell.value, cell.printed) == (value, printed), cell
+        assert UNPARSED not in cell.flags and BLANK not in cell.flags
+
+
+def test_text_overflowing_into_a_neighbouring_cell_is_flagged() -> None:
+    """An amount too wide for its cell runs into the cell to its left: the digits standing
+    apart there ("40 ８") are not a number anyone printed, so the cell is flagged."""
+    report = extract_report(FIXTURES / "cell-overflow-2019.pdf")
+    cell = report.cells[("active", "procurement", "projects")]
+    assert ex._squash(cell.printed).startswith("40")
+    assert LOW_CONFIDENCE in cell.flags and "neighbouring cell" in cell.note
+    assert report.cells[("active", "procurement", "amount_10k_yuan")].value == 84933.6787
+    ok = report.cells[("active", "licensing", "change")]
+    assert ok.value == 1953 and LOW_CONFIDENCE not in ok.flags
 
 
 @pytest.mark.parametrize("pdf", [*sorted(SAMPLES.glob("*.pdf")),
