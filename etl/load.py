@@ -4,6 +4,7 @@ previous rows, so loading is idempotent and a refused workbook leaves the databa
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -45,6 +46,8 @@ CREATE TABLE IF NOT EXISTS reports (
     level TEXT,
     workbook TEXT,
     workbook_sha256 TEXT,
+    workbook_size INTEGER,
+    workbook_mtime INTEGER,
     loaded_at TEXT,
     cells_blank INTEGER,
     cells_derived INTEGER,
@@ -110,7 +113,7 @@ CREATE TABLE IF NOT EXISTS report_totals (
     appeals_total NUMERIC,
     appeals_corrected NUMERIC
 );
-CREATE INDEX IF NOT EXISTS cells_code ON cells (section, item, measure);
+DROP INDEX IF EXISTS cells_code;  -- superseded by cells_measure
 CREATE INDEX IF NOT EXISTS checks_rule ON checks (rule, ok);
 -- covering index for the sums across reports (withholding reasons, …)
 CREATE INDEX IF NOT EXISTS cells_measure ON cells (section, measure, item, report_id, value);
@@ -132,7 +135,16 @@ class LoadResult:
 
 
 def ensure_schema(db: Database) -> None:
+    """Create what is missing, including columns added to a table since a database was
+    made (compared with the schema itself, so nothing is listed twice)."""
     db.executescript(SCHEMA)
+    wanted = Database(memory=True)
+    wanted.executescript(SCHEMA)
+    for table in wanted.table_names():
+        have = {c.name for c in db[table].columns}
+        for column in wanted[table].columns:
+            if column.name not in have:
+                db.execute(f"ALTER TABLE [{table}] ADD COLUMN [{column.name}] {column.type}")
     if not db["narrative"].detect_fts():
         # trigram: Chinese has no spaces, so the default tokenizer would index whole lines.
         db["narrative"].enable_fts(["title", "text"], tokenize="trigram", create_triggers=True)
@@ -147,6 +159,18 @@ def workbooks(sheets_dir: Path) -> Iterator[Path]:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _insert(db: Database, table: str, rows: list[dict], verb: str = "INSERT") -> None:
+    """Plain executemany on the connection: sqlite-utils' per-row type inspection, and the
+    savepoint it wraps each statement in (FTS5 flushes its index at every savepoint), were
+    most of a load's time."""
+    if rows:
+        columns = list(rows[0])
+        db.conn.executemany(
+            f"{verb} INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})",
+            [tuple(r[c] for c in columns) for r in rows])
 
 
 def _check_rows(report_id: str, results: list[CheckResult], previous: str | None = None
@@ -192,50 +216,62 @@ def totals_row(report: Report) -> dict:
 
 
 def write_report(db: Database, report: Report, workbook: str,
-                 extracted: dict | None = None, workbook_sha256: str | None = None) -> None:
-    """Replace one report's rows in a single transaction."""
+                 extracted: dict | None = None, stamp: dict | None = None) -> None:
+    """Replace one report's rows in a single transaction (or within the caller's)."""
+    with db.atomic():
+        _write_rows(db, report, workbook, extracted, stamp)
+
+
+def _write_rows(db: Database, report: Report, workbook: str, extracted: dict | None,
+                stamp: dict | None) -> None:
     results = check_report(report)
     where = layout(report.template)
-    with db.atomic():
-        for table in ("cells", "checks", "narrative", "report_totals"):
-            db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report.report_id])
-        place = place_of(report.agency)  # from the agency as the reviewer left it
-        db["reports"].upsert({
-            "report_id": report.report_id, "agency": report.agency, "year": report.year,
-            "template": report.template, "source_file": report.source_file,
-            "sha256": report.sha256, "extracted_at": report.extracted_at,
-            "status": report.status, "reviewer": report.reviewer, "note": report.note,
-            "province": place.province, "city": place.city, "county": place.county,
-            "adcode": place.adcode, "level": place.level,
-            "workbook": workbook, "workbook_sha256": workbook_sha256, "loaded_at": _now(),
-            "cells_blank": sum(c.value is None for c in report.cells.values()),
-            "cells_derived": sum("derived" in c.flags for c in report.cells.values()),
-            "checks_failed": sum(not r.ok for r in results)}, pk="report_id")
-        db["cells"].insert_all(_cell_row(report, c) for c in report.cells.values())
-        db["checks"].insert_all(_check_rows(report.report_id, results))
-        db["report_totals"].insert(totals_row(report))
-        db["narrative"].insert_all({"report_id": report.report_id, "section": number,
-                                    "title": title, "text": text}
-                                   for number, (title, text) in report.narrative.items())
-        for key, was in (extracted or {}).items():
-            now = report.cells[key].value if key in report.cells else None
-            if key in where and was != now:
-                db["corrections"].insert({
-                    "report_id": report.report_id, "section": key[0], "item": key[1],
-                    "measure": key[2], "extracted": was, "corrected": now,
-                    "address": address(*where[key]), "reviewer": report.reviewer,
-                    "logged_at": _now()}, ignore=True)
+    for table in ("cells", "checks", "narrative", "report_totals"):
+        db.conn.execute(f"DELETE FROM {table} WHERE report_id = ?", [report.report_id])
+    place = place_of(report.agency)  # from the agency as the reviewer left it
+    cells = report.cells.values()
+    _insert(db, "reports", [{
+        "report_id": report.report_id, "agency": report.agency, "year": report.year,
+        "template": report.template, "source_file": report.source_file,
+        "sha256": report.sha256, "extracted_at": report.extracted_at,
+        "status": report.status, "reviewer": report.reviewer, "note": report.note,
+        "province": place.province, "city": place.city, "county": place.county,
+        "adcode": place.adcode, "level": place.level,
+        "workbook": workbook, **(stamp or {}), "loaded_at": _now(),
+        "cells_blank": sum(c.value is None for c in cells),
+        "cells_derived": sum("derived" in c.flags for c in cells),
+        "checks_failed": sum(not r.ok for r in results)}], verb="INSERT OR REPLACE")
+    _insert(db, "cells", [_cell_row(report, c) for c in cells])
+    _insert(db, "checks", _check_rows(report.report_id, results))
+    _insert(db, "report_totals", [totals_row(report)])
+    _insert(db, "narrative", [{"report_id": report.report_id, "section": number,
+                               "title": title, "text": text}
+                              for number, (title, text) in report.narrative.items()])
+    _insert(db, "corrections", [
+        {"report_id": report.report_id, "section": key[0], "item": key[1], "measure": key[2],
+         "extracted": was, "corrected": report.cells[key].value,
+         "address": address(*where[key]), "reviewer": report.reviewer, "logged_at": _now()}
+        for key, was in (extracted or {}).items()
+        if key in where and key in report.cells and was != report.cells[key].value],
+        verb="INSERT OR IGNORE")
 
 
-def _chain_reports(db: Database) -> dict[str, Report]:
-    """Every report with just the cells the cross-year rules read, in one query."""
+def _chain_reports(db: Database, agencies: set[str] | None = None) -> dict[str, Report]:
+    """The reports (of ``agencies``, or all) with just the cells the cross-year rules read."""
+    where, params = "", []
+    if agencies is not None:
+        where, params = f" WHERE agency IN ({', '.join('?' * len(agencies))})", list(agencies)
     reports = {r["report_id"]: Report(report_id=r["report_id"], template=r["template"],
                                       agency=r["agency"], year=r["year"])
-               for r in db.query("SELECT report_id, template, agency, year FROM reports")}
-    for c in db.query(
-            "SELECT report_id, section, item, measure, value FROM cells WHERE "
-            "(section = 'requests' AND item IN ('carried_in', 'carried_out')) OR "
-            "(section = 'active' AND measure IN ('issued', 'repealed', 'in_force'))"):
+               for r in db.query(f"SELECT report_id, template, agency, year FROM reports{where}",
+                                 params)}
+    cells = ("SELECT report_id, section, item, measure, value FROM cells WHERE "
+             "((section = 'requests' AND item IN ('carried_in', 'carried_out')) OR "
+             "(section = 'active' AND measure IN ('issued', 'repealed', 'in_force')))")
+    if agencies is not None:
+        cells += (" AND report_id IN (SELECT report_id FROM reports WHERE agency IN "
+                  f"({', '.join('?' * len(agencies))}))")
+    for c in db.query(cells, params):
         report = reports.get(c["report_id"])
         key = (c["section"], c["item"], c["measure"])
         if report is not None and key in report.cells:
@@ -243,9 +279,12 @@ def _chain_reports(db: Database) -> dict[str, Report]:
     return reports
 
 
-def write_chain_checks(db: Database) -> None:
-    """Recompute the cross-year identities between each agency's consecutive reports."""
-    reports = _chain_reports(db)
+def write_chain_checks(db: Database, agencies: set[str] | None = None) -> None:
+    """Recompute the cross-year identities between each agency's consecutive reports (of
+    ``agencies`` only, when given: a reload after one correction touches one agency)."""
+    if agencies is not None and len(agencies) > _MAX_LISTED:
+        agencies = None
+    reports = _chain_reports(db, agencies)
     by_agency_year = {(r.agency, r.year): r for r in reports.values() if r.agency and r.year}
     rows = []
     for (agency, year), report in by_agency_year.items():
@@ -253,10 +292,18 @@ def write_chain_checks(db: Database) -> None:
         if previous is not None:
             rows += _check_rows(report.report_id, check_chain(report, previous),
                                 previous.report_id)
+    rules = f"rule IN ({', '.join('?' * len(CHAIN_RULES))})"
     with db.atomic():
-        db.execute(f"DELETE FROM checks WHERE rule IN ({', '.join('?' * len(CHAIN_RULES))})",
-                   list(CHAIN_RULES))
-        db["checks"].insert_all(rows)
+        if agencies is None:
+            db.execute(f"DELETE FROM checks WHERE {rules}", list(CHAIN_RULES))
+        else:
+            db.execute(f"DELETE FROM checks WHERE {rules} AND report_id IN (SELECT report_id "
+                       f"FROM reports WHERE agency IN ({', '.join('?' * len(agencies))}))",
+                       [*CHAIN_RULES, *agencies])
+        _insert(db, "checks", rows)
+
+
+_MAX_LISTED = 500  # more agencies than this: recompute them all (SQLite's parameter limit)
 
 
 _Read = tuple[Report | None, dict | None, list[Problem]]
@@ -272,16 +319,20 @@ def _read(path: Path) -> _Read:
 
 def _read_all(paths: list[Path], jobs: int) -> Iterator[_Read]:
     """Workbooks read in worker processes (parsing xlsx is the cost of a load) while the
-    caller writes to SQLite; results in the order of ``paths``."""
+    caller writes to SQLite; results in the order of ``paths``, a batch at a time so that
+    memory stays bounded however many workbooks there are."""
     jobs = min(jobs or os.cpu_count() or 1, max(1, len(paths) // _PER_WORKER))
     if jobs <= 1:
         yield from map(_read, paths)
         return
     with ProcessPoolExecutor(jobs) as pool:
-        yield from pool.map(_read, paths, chunksize=16)
+        for start in range(0, len(paths), _BATCH):
+            yield from pool.map(_read, paths[start:start + _BATCH], chunksize=16)
 
 
+_COMMIT_EVERY = 200
 _PER_WORKER = 32  # fewer workbooks than this per worker: not worth starting processes
+_BATCH = 256
 
 
 def load(sheets_dir: str | Path, db_path: str | Path, prune: bool = False,
@@ -296,42 +347,80 @@ def load(sheets_dir: str | Path, db_path: str | Path, prune: bool = False,
         raise EtlError(f"{sheets_dir}: no such folder of workbooks")
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     db = Database(db_path)
-    ensure_schema(db)
+    # WAL while loading: a commit per report without a sync per commit; each report stays
+    # one transaction. Back to a single self-contained file at the end (Datasette -i).
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA cache_size = -262144")  # 256 MB: the indexes of cells stay in memory
+    try:
+        ensure_schema(db)
+        result = _load(db, sheets_dir, prune, full, progress, jobs)
+    finally:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.execute("PRAGMA journal_mode = DELETE")
+        db.close()
+    ensure_views(db_path)
+    return result
+
+
+def _load(db: Database, sheets_dir: Path, prune: bool, full: bool,
+          progress: Callable[[], None] | None, jobs: int) -> LoadResult:
     result = LoadResult()
     owners: dict[str, str] = {}
-    known = {r["workbook"]: (r["workbook_sha256"], r["report_id"]) for r in db.query(
-        "SELECT workbook, workbook_sha256, report_id FROM reports")}
-    changed: list[tuple[Path, str]] = []
+    known = {r["workbook"]: r for r in db.query(
+        "SELECT workbook, workbook_sha256, workbook_size, workbook_mtime, report_id, agency "
+        "FROM reports")}
+    affected: set[str] = set()  # agencies whose cross-year checks may change
+    changed: list[tuple[Path, dict]] = []
     for path in workbooks(sheets_dir):
-        digest = sha256_file(path)
-        was_sha, was_id = known.get(path.name, (None, None))
-        if not full and was_sha == digest and was_id not in owners:
-            owners[was_id] = path.name
-            result.unchanged.append(was_id)
+        stat = path.stat()
+        stamp = {"workbook_size": stat.st_size, "workbook_mtime": stat.st_mtime_ns}
+        was = known.get(path.name)
+        candidate = was is not None and not full and was["report_id"] not in owners
+        if candidate and (was["workbook_size"], was["workbook_mtime"]) == (
+                stat.st_size, stat.st_mtime_ns):
+            same = True  # size and time unchanged: not even hashed
+        else:
+            stamp["workbook_sha256"] = sha256_file(path)
+            same = candidate and was["workbook_sha256"] == stamp["workbook_sha256"]
+            if same:  # touched, not changed: remember the new time
+                db["reports"].update(was["report_id"], stamp)
+        if same:
+            owners[was["report_id"]] = path.name
+            result.unchanged.append(was["report_id"])
             if progress is not None:
                 progress()
-        else:
-            changed.append((path, digest))
-    for (path, digest), (report, extracted, problems) in zip(
-            changed, _read_all([p for p, _ in changed], jobs), strict=True):
-        if progress is not None:
-            progress()
-        if report is not None and report.report_id in owners:
-            problems = [Problem(path.name, "meta!B2",
-                                f"report_id also used by {owners[report.report_id]}",
-                                report.report_id)]
-        if problems:
-            result.refused.append(WorkbookError(path, problems))
             continue
-        assert report is not None
-        write_report(db, report, path.name, extracted, digest)
-        owners[report.report_id] = path.name
-        result.loaded.append(report.report_id)
+        if was is not None:
+            affected.add(was["agency"])
+        changed.append((path, stamp))
+    reads = zip(changed, _read_all([p for p, _ in changed], jobs), strict=True)
+    while batch := list(itertools.islice(reads, _COMMIT_EVERY)):
+        # One commit per batch (each report still its own savepoint): a commit per report
+        # was a third of a large load's time.
+        with db.atomic():
+            for (path, stamp), (report, extracted, problems) in batch:
+                if progress is not None:
+                    progress()
+                if report is not None and report.report_id in owners:
+                    problems = [Problem(path.name, "meta!B2",
+                                        f"report_id also used by {owners[report.report_id]}",
+                                        report.report_id)]
+                if problems:
+                    result.refused.append(WorkbookError(path, problems))
+                    continue
+                assert report is not None
+                _write_rows(db, report, path.name, extracted, stamp)
+                owners[report.report_id] = path.name
+                result.loaded.append(report.report_id)
+                affected.add(report.agency)
     if prune:
-        kept = set(owners) | {known.get(e.path.name, (None, e.path.stem))[1]
-                              for e in result.refused}
-        gone = [r["report_id"] for r in db.query("SELECT report_id FROM reports")
-                if r["report_id"] not in kept]
+        kept = set(owners) | {known[e.path.name]["report_id"] if e.path.name in known
+                              else e.path.stem for e in result.refused}
+        gone_rows = [r for r in db.query("SELECT report_id, agency FROM reports")
+                     if r["report_id"] not in kept]
+        gone = [r["report_id"] for r in gone_rows]
+        affected.update(r["agency"] for r in gone_rows)
         with db.atomic():
             for report_id in gone:
                 for table in ("cells", "checks", "corrections", "narrative", "report_totals",
@@ -339,7 +428,5 @@ def load(sheets_dir: str | Path, db_path: str | Path, prune: bool = False,
                     db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
         result.pruned = gone
     if result.loaded or result.pruned:
-        write_chain_checks(db)
-    db.close()
-    ensure_views(db_path)
+        write_chain_checks(db, {a for a in affected if a})
     return result

@@ -70,23 +70,27 @@ def spec_index(template: str) -> dict[Key, CellSpec]:
     return {c.key: c for c in cells(template)}
 
 
-def items(template: str, section: str) -> list[str]:
+@cache
+def items(template: str, section: str) -> tuple[str, ...]:
     """Item codes of one section, in template order."""
-    return list(dict.fromkeys(c.item for c in cells(template) if c.section == section))
+    return tuple(dict.fromkeys(c.item for c in cells(template) if c.section == section))
 
 
-def measures(template: str, section: str, item: str | None = None) -> list[str]:
+@cache
+def measures(template: str, section: str, item: str | None = None) -> tuple[str, ...]:
     """Measure codes of a section (or of one item), in template order."""
-    return list(dict.fromkeys(
+    return tuple(dict.fromkeys(
         c.measure for c in cells(template)
         if c.section == section and (item is None or c.item == item)
     ))
 
 
+@cache
 def item_label(template: str, section: str, item: str) -> str:
     return next(c.item_label for c in cells(template) if c.section == section and c.item == item)
 
 
+@cache
 def measure_label(template: str, section: str, measure: str) -> str:
     return next(
         c.measure_label for c in cells(template) if c.section == section and c.measure == measure

@@ -239,3 +239,35 @@ def test_carry_chain_between_years() -> None:
     cur = _report(2024, new=4, carried_in=1, handled=5, carried_out=0)
     chain = {c.subject: c.ok for c in check_chain(cur, prev) if c.rule == "requests.carry_chain"}
     assert chain["natural_person"] is False and chain["commercial"] is True
+
+
+def test_touched_but_unchanged_workbook_is_not_reloaded(sheets: Path, tmp_path: Path) -> None:
+    import os
+
+    db = tmp_path / "ogi.db"
+    load(sheets, db)
+    path = sheets / "001_1f6271bab0582421.xlsx"
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    result = load(sheets, db)
+    assert result.loaded == [] and len(result.unchanged) == 5
+    stored = sqlite3.connect(db).execute(
+        "SELECT workbook_mtime FROM reports WHERE report_id = '001_1f6271bab0582421'"
+    ).fetchone()
+    assert stored == (path.stat().st_mtime_ns,)
+
+
+def test_ensure_schema_adds_columns_an_older_database_lacks(tmp_path: Path) -> None:
+    from sqlite_utils import Database
+
+    from etl.load import ensure_schema
+
+    db = Database(tmp_path / "old.db")
+    db.execute("CREATE TABLE reports (report_id TEXT PRIMARY KEY, agency TEXT, year INTEGER)")
+    db["reports"].insert({"report_id": "r1", "agency": "某局", "year": 2020})
+    ensure_schema(db)
+    columns = {c.name for c in db["reports"].columns}
+    assert {"workbook_size", "workbook_mtime", "province", "level"} <= columns
+    assert list(db.query("SELECT report_id, agency FROM reports")) == [
+        {"report_id": "r1", "agency": "某局"}]
+    assert db["narrative_fts"].exists() and db["report_totals"].exists()
