@@ -6,7 +6,8 @@
    cell text by position) — the full extraction, including mapping onto the template,
 
 and the floor: reading every page's text layer with pypdfium2. Prints seconds per report
-and the two ratios.
+and the two ratios; then the whole ``ogi extract`` stage (extraction + review workbook) with
+one worker and with ``--jobs`` all cores, and the skip of an unchanged PDF.
 
     python benchmarks/extract_speed.py [DIR ...]   # default: samples/ and ../shared/corpus-dev
 """
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -23,6 +26,7 @@ from pathlib import Path
 import camelot
 import pypdfium2 as pdfium
 
+from etl.build import extract_to_sheets
 from etl.extract import extract_report
 
 REPO = Path(__file__).resolve().parent.parent
@@ -75,6 +79,24 @@ def main() -> None:
     ours = results["ogi extract_report"]
     print(f"speed-up vs plain lattice: {results['camelot lattice (default)'] / ours:.1f}x   "
           f"vs engine=vector: {results['camelot lattice engine=vector'] / ours:.1f}x")
+    stage(pdfs)
+
+
+def stage(pdfs: list[Path]) -> None:
+    """``extract_to_sheets`` as ``ogi extract`` runs it: workbooks written, then skipped."""
+    unique = list({p.stem: p for p in pdfs}.values())  # one workbook per report id
+    for jobs in (1, os.cpu_count() or 1):
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            outcomes = list(extract_to_sheets(unique, tmp, jobs=jobs))
+            seconds = (time.perf_counter() - start) / len(unique)
+            assert all(o.status == "written" for o in outcomes), outcomes
+            start = time.perf_counter()
+            again = list(extract_to_sheets(unique, tmp, jobs=1))
+            skip_ms = 1000 * (time.perf_counter() - start) / len(unique)
+            assert all(o.status == "unchanged" for o in again)
+        print(f"ogi extract (PDF -> workbook), --jobs {jobs}: {seconds:.3f} s per report")
+    print(f"unchanged PDF with its workbook: skipped in {skip_ms:.1f} ms")
 
 
 if __name__ == "__main__":

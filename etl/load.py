@@ -256,22 +256,18 @@ def _write_rows(db: Database, report: Report, workbook: str, extracted: dict | N
         verb="INSERT OR IGNORE")
 
 
-def _chain_reports(db: Database, agencies: set[str] | None = None) -> dict[str, Report]:
-    """The reports (of ``agencies``, or all) with just the cells the cross-year rules read."""
-    where, params = "", []
-    if agencies is not None:
-        where, params = f" WHERE agency IN ({', '.join('?' * len(agencies))})", list(agencies)
+def _chain_reports(db: Database, agencies: list[str]) -> dict[str, Report]:
+    """The reports of ``agencies`` with just the cells the cross-year rules read."""
+    listed = f"agency IN ({', '.join('?' * len(agencies))})"
     reports = {r["report_id"]: Report(report_id=r["report_id"], template=r["template"],
                                       agency=r["agency"], year=r["year"])
-               for r in db.query(f"SELECT report_id, template, agency, year FROM reports{where}",
-                                 params)}
-    cells = ("SELECT report_id, section, item, measure, value FROM cells WHERE "
-             "((section = 'requests' AND item IN ('carried_in', 'carried_out')) OR "
-             "(section = 'active' AND measure IN ('issued', 'repealed', 'in_force')))")
-    if agencies is not None:
-        cells += (" AND report_id IN (SELECT report_id FROM reports WHERE agency IN "
-                  f"({', '.join('?' * len(agencies))}))")
-    for c in db.query(cells, params):
+               for r in db.query(f"SELECT report_id, template, agency, year FROM reports "
+                                 f"WHERE {listed}", agencies)}
+    for c in db.query(
+            "SELECT report_id, section, item, measure, value FROM cells WHERE "
+            "((section = 'requests' AND item IN ('carried_in', 'carried_out')) OR "
+            "(section = 'active' AND measure IN ('issued', 'repealed', 'in_force'))) "
+            f"AND report_id IN (SELECT report_id FROM reports WHERE {listed})", agencies):
         report = reports.get(c["report_id"])
         key = (c["section"], c["item"], c["measure"])
         if report is not None and key in report.cells:
@@ -281,29 +277,32 @@ def _chain_reports(db: Database, agencies: set[str] | None = None) -> dict[str, 
 
 def write_chain_checks(db: Database, agencies: set[str] | None = None) -> None:
     """Recompute the cross-year identities between each agency's consecutive reports (of
-    ``agencies`` only, when given: a reload after one correction touches one agency)."""
-    if agencies is not None and len(agencies) > _MAX_LISTED:
-        agencies = None
-    reports = _chain_reports(db, agencies)
-    by_agency_year = {(r.agency, r.year): r for r in reports.values() if r.agency and r.year}
-    rows = []
-    for (agency, year), report in by_agency_year.items():
-        previous = by_agency_year.get((agency, year - 1))
-        if previous is not None:
-            rows += _check_rows(report.report_id, check_chain(report, previous),
-                                previous.report_id)
+    ``agencies`` only, when given: a reload after one correction touches one agency).
+    Agencies are taken a chunk at a time, so memory stays bounded at any size."""
+    if agencies is None:
+        agencies = {r["agency"] for r in db.query(
+            "SELECT DISTINCT agency FROM reports WHERE agency IS NOT NULL")}
+    ordered = sorted(agencies)
     rules = f"rule IN ({', '.join('?' * len(CHAIN_RULES))})"
     with db.atomic():
-        if agencies is None:
-            db.execute(f"DELETE FROM checks WHERE {rules}", list(CHAIN_RULES))
-        else:
-            db.execute(f"DELETE FROM checks WHERE {rules} AND report_id IN (SELECT report_id "
-                       f"FROM reports WHERE agency IN ({', '.join('?' * len(agencies))}))",
-                       [*CHAIN_RULES, *agencies])
-        _insert(db, "checks", rows)
+        for start in range(0, len(ordered), _AGENCIES_PER_CHUNK):
+            chunk = ordered[start:start + _AGENCIES_PER_CHUNK]
+            db.conn.execute(
+                f"DELETE FROM checks WHERE {rules} AND report_id IN (SELECT report_id FROM "
+                f"reports WHERE agency IN ({', '.join('?' * len(chunk))}))",
+                [*CHAIN_RULES, *chunk])
+            by_agency_year = {(r.agency, r.year): r for r in _chain_reports(db, chunk).values()
+                              if r.year}
+            rows = []
+            for (agency, year), report in by_agency_year.items():
+                previous = by_agency_year.get((agency, year - 1))
+                if previous is not None:
+                    rows += _check_rows(report.report_id, check_chain(report, previous),
+                                        previous.report_id)
+            _insert(db, "checks", rows)
 
 
-_MAX_LISTED = 500  # more agencies than this: recompute them all (SQLite's parameter limit)
+_AGENCIES_PER_CHUNK = 500  # also keeps each statement under SQLite's parameter limit
 
 
 _Read = tuple[Report | None, dict | None, list[Problem]]
@@ -351,7 +350,7 @@ def load(sheets_dir: str | Path, db_path: str | Path, prune: bool = False,
     # one transaction. Back to a single self-contained file at the end (Datasette -i).
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("PRAGMA cache_size = -262144")  # 256 MB: the indexes of cells stay in memory
+    db.execute("PRAGMA cache_size = -65536")  # 64 MB for the indexes of cells; bounded
     try:
         ensure_schema(db)
         result = _load(db, sheets_dir, prune, full, progress, jobs)

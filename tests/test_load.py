@@ -271,3 +271,87 @@ def test_ensure_schema_adds_columns_an_older_database_lacks(tmp_path: Path) -> N
     assert list(db.query("SELECT report_id, agency FROM reports")) == [
         {"report_id": "r1", "agency": "某局"}]
     assert db["narrative_fts"].exists() and db["report_totals"].exists()
+
+
+def _at(template: str, key: tuple[str, str, str]) -> tuple[str, str]:
+    from etl.sheets import address, layout
+
+    sheet, row, col = layout(template)[key]
+    return sheet, address(sheet, row, col).split("!")[1]
+
+
+def _set(key: tuple[str, str, str], value: object) -> object:
+    def edit(path: Path) -> str:
+        sheet, cell = _at("2021", key)
+        wb = openpyxl.load_workbook(path)
+        wb[sheet][cell] = value
+        wb.save(path)
+        return f"{sheet}!{cell}"
+    return edit
+
+
+def _move_row(path: Path) -> str:
+    from etl.sheets import address, code_cells
+
+    (sheet, row, col), _ = code_cells("2021")[("requests", "granted", "total")]
+    wb = openpyxl.load_workbook(path)
+    wb[sheet].cell(row, col).value = "partial"  # the row's hidden item code says another row
+    wb.save(path)
+    return address(sheet, row, col)
+
+
+def _rename_sheet(path: Path) -> str:
+    wb = openpyxl.load_workbook(path)
+    wb["appeals"].title = "复议诉讼"
+    wb.save(path)
+    return "appeals"
+
+
+def _change_template(path: Path) -> str:
+    wb = openpyxl.load_workbook(path)
+    wb["meta"]["B5"] = "2019"
+    wb.save(path)
+    return "active!"
+
+
+def _not_a_workbook(path: Path) -> str:
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    return path.name
+
+
+def _lock_file(path: Path) -> str:
+    """Saved while still open in Excel: a workbook unchanged since the last load is not read
+    at all, so the lock matters for a changed one."""
+    _set(("requests", "new", "natural_person"), 190)(path)
+    path.with_name(f"~${path.name}").write_bytes(b"owner")
+    return "open in Excel"
+
+
+BAD_WORKBOOKS = {
+    "text in a number cell": _set(("requests", "new", "natural_person"), "十二"),
+    "negative count": _set(("requests", "granted", "commercial"), -2),
+    "decimal where a count belongs": _set(("appeals", "review", "upheld"), 1.5),
+    "formula error": _set(("requests", "carried_out", "total"), "#REF!"),
+    "moved row": _move_row,
+    "renamed sheet": _rename_sheet,
+    "changed template": _change_template,
+    "not a workbook": _not_a_workbook,
+    "open in Excel": _lock_file,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_WORKBOOKS))
+def test_each_kind_of_bad_workbook_is_refused_and_the_database_kept(
+        kind: str, sheets: Path, tmp_path: Path) -> None:
+    db = tmp_path / "ogi.db"
+    load(sheets, db)
+    before = _dump(db)
+    path = sheets / "000_59d377ad04b23a3b.xlsx"
+    where = BAD_WORKBOOKS[kind](path)
+    result = CliRunner().invoke(cli, ["load", "--sheets", str(sheets), "--db", str(db)])
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
+    assert errors and all("000_59d377ad04b23a3b.xlsx" in line for line in errors), errors
+    assert any(where in line for line in errors), (where, errors)
+    assert "1 refused" in result.output
+    assert _dump(db) == before
