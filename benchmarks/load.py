@@ -21,7 +21,8 @@ from pathlib import Path
 import openpyxl
 
 from etl.extract import extract_report
-from etl.sheets import layout, write_workbook
+from etl.layout import layout
+from etl.sheets import write_workbook
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -16,13 +16,12 @@ from etl.checks import check_report
 from etl.errors import EtlError
 from etl.extract import extract_report, report_id_for, sha256_file
 from etl.report import Report
-from etl.sheets import (
+from etl.sheets import fingerprint, write_workbook
+from etl.sheets_read import (
     extracted_values,
-    fingerprint,
     read_workbook,
     stored_fingerprint,
     stored_source_sha256,
-    write_workbook,
 )
 
 

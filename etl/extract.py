@@ -2,7 +2,7 @@
 grid there, read each cell's text by its own position, and map rows onto the template by
 their labels.
 
-A second, text-only reading (``_borderless_grids``: rows, columns and labels from the
+A second, text-only reading (``etl.textgrid``: rows, columns and labels from the
 characters' own positions) reads the table pages where lattice finds no grid (borderless
 三线表) and cross-checks the others: a cell the two read differently is flagged. Pages
 carrying ``/Rotate`` are read as shown when that shows their text upright, else as drawn;
@@ -11,17 +11,13 @@ PDFs encrypted with an owner password only are read through a decrypted copy.
 
 from __future__ import annotations
 
-import ctypes
 import difflib
-import functools
 import hashlib
 import logging
-import math
 import re
 import tempfile
 import unicodedata
 import warnings
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,14 +31,15 @@ from etl.narrative import narrative_sections
 from etl.place import place_of
 from etl.report import (
     ABSENT,
-    BLANK,
     DERIVED,
     LOW_CONFIDENCE,
-    UNPARSED,
+    NOT_A_NUMBER,
     Cell,
-    Number,
     Report,
+    is_number_like,
+    parse_number,
 )
+from etl.textgrid import AS_DRAWN, Span, View, borderless_grids, page_view
 
 # Words that only occur on pages carrying one of the three tables.
 _TABLE_MARKERS = ("信息内容", "申请人情况", "予以公开", "不予公开", "无法提供", "不予处理",
@@ -50,17 +47,7 @@ _TABLE_MARKERS = ("信息内容", "申请人情况", "予以公开", "不予公�
 _TEMPLATE_MARKERS = {"2021": ("本年制发件数", "本年废止件数", "现行有效件数"),
                      "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量")}
 _TITLE = re.compile(r"(?P<agency>[^\d《》“”]{0,60}?)(?P<year>20\d\d)年度?政府信息公开工作年度报告")
-_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
-_NOT_A_NUMBER = {"/", "／", "—", "——", "-", "－", "无", "空", "\\"}
 _APPEAL_MEASURES = ("upheld", "corrected", "other", "pending", "total")
-
-
-@dataclass
-class _Span:
-    """One merged cell of a ruled table: its text read from the text layer and its box."""
-
-    text: str
-    box: tuple[float, float, float, float]
 
 
 def sha256_file(path: Path) -> str:
@@ -74,30 +61,6 @@ def sha256_file(path: Path) -> str:
 def report_id_for(path: Path) -> str:
     """A stable id from the file name, safe as a workbook name and a URL part."""
     return re.sub(r"[^\w.-]+", "_", path.stem).strip("_") or "report"
-
-
-def parse_number(text: str, kind: str) -> tuple[Number | None, list[str], str]:
-    """Printed text -> (value, flags, note). A blank stays None: a blank is not a zero."""
-    s = unicodedata.normalize("NFKC", text)
-    s = re.sub(r"\s+", "", s).replace(",", "")
-    if s == "":
-        return None, [BLANK], ""
-    if s in _NOT_A_NUMBER:
-        return None, [UNPARSED], f"printed {text.strip()!r}, not a number"
-    scale, note, flags = 1.0, "", []
-    for unit in ("(万元)", "万元"):
-        if s.endswith(unit):
-            s = s[: -len(unit)]
-            break
-    else:
-        if s.endswith("元") and kind == "decimal":
-            s, scale = s[:-1], 1e-4
-            flags, note = [LOW_CONFIDENCE], "printed in 元, converted to 万元"
-    if not _NUMBER.match(s):
-        return None, [UNPARSED], f"printed {text.strip()!r}, not a number"
-    if "." in s or kind == "decimal" or scale != 1.0:
-        return round(float(s) * scale, 6), flags, note
-    return int(s), flags, note
 
 
 def match_label(text: str, keys: dict[str, str]) -> tuple[str | None, bool]:
@@ -160,13 +123,10 @@ def _ruled(page: pdfium.PdfPage) -> bool:
 _MIN_RULE_SEGMENTS = 6  # the outline and one inner rule of the smallest table
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
 
 def detect_template(text: str) -> str | None:
     """The template from the section 二 headings, never from the year."""
-    flat = _squash(text)
+    flat = tpl.squash(text)
     hits = {t: sum(m in flat for m in marks) for t, marks in _TEMPLATE_MARKERS.items()}
     best = max(hits, key=hits.__getitem__)
     return best if hits[best] else None
@@ -174,66 +134,11 @@ def detect_template(text: str) -> str | None:
 
 def parse_title(text: str) -> tuple[str | None, int | None]:
     """Agency and year as printed in the title (``吴忠市人民政府办公室`` + 2024)."""
-    m = _TITLE.search(_squash(text[:600]))
+    m = _TITLE.search(tpl.squash(text[:600]))
     if not m:
         return None, None
     agency = m.group("agency").strip("，,。：:-—－_·") or None
     return agency, int(m.group("year"))
-
-
-@dataclass(frozen=True)
-class _View:
-    """How a page's tables are read: turned by ``rotation`` (its ``/Rotate``, when that
-    shows its text upright; else 0), in the space of the page as shown (origin bottom
-    left). The text layer is in the unrotated MediaBox space; these map boxes between."""
-
-    rotation: int = 0
-    box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # the MediaBox
-
-    def _map(self, box: tuple[float, ...], inverse: bool) -> tuple[float, float, float, float]:
-        if not self.rotation:
-            return (box[0], box[1], box[2], box[3])
-        x0, y0, x1, y1 = self.box
-        w, h = x1 - x0, y1 - y0
-        pts = []
-        for x, y in ((box[0], box[1]), (box[2], box[3])):
-            if inverse:  # shown -> MediaBox space
-                x, y = {90: (w - y, x), 180: (w - x, h - y), 270: (y, h - x)}[self.rotation]
-                pts.append((x + x0, y + y0))
-            else:  # MediaBox space -> shown (turned clockwise by ``rotation``)
-                x, y = x - x0, y - y0
-                pts.append({90: (y, w - x), 180: (w - x, h - y), 270: (h - y, x)}[
-                    self.rotation])
-        (ax, ay), (bx, by) = pts
-        return (min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
-
-    def shown(self, box: tuple[float, ...]) -> tuple[float, float, float, float]:
-        return self._map(box, inverse=False)
-
-    def stored(self, box: tuple[float, ...]) -> tuple[float, float, float, float]:
-        return self._map(box, inverse=True)
-
-
-def _view(page) -> _View:
-    """Read a page carrying ``/Rotate`` turned only if that shows its text upright (a
-    landscape table made by a print driver); a page rotated by a viewer and saved (its text
-    upright in the MediaBox, shown lying) is read as drawn."""
-    rotation = page.get_rotation()
-    if not rotation:
-        return _View()
-    textpage = page.get_textpage()
-    want = math.radians((360 - rotation) % 360)
-    turned = upright = 0
-    for i in range(min(textpage.count_chars(), 400)):
-        angle = pdfium_c.FPDFText_GetCharAngle(textpage.raw, i)
-        if angle < 0:
-            continue
-        if abs(angle - want) < 0.1:
-            turned += 1
-        elif min(angle, 2 * math.pi - angle) < 0.1:
-            upright += 1
-    textpage.close()
-    return _View(rotation, page.get_mediabox()) if turned > upright else _View()
 
 
 # Camelot only has to find the ruled grid: cell text is read from pdfium by position, so
@@ -245,7 +150,7 @@ def _read_tables(path: Path, pages: list[int], doc: pdfium.PdfDocument) -> list:
     """Camelot's lattice tables on ``pages``. Camelot refuses a PDF encrypted with an owner
     password only (empty user password, copying forbidden), and reads a page carrying
     ``/Rotate`` as shown; for those it reads a decrypted copy, with the rotation taken off
-    the pages read as drawn (see ``_view``), whose page content is the same."""
+    the pages read as drawn (see ``textgrid.page_view``), whose page content is the same."""
     import camelot  # heavy import, only when a PDF is really parsed
 
     with warnings.catch_warnings(), tempfile.TemporaryDirectory() as tmp:
@@ -253,7 +158,7 @@ def _read_tables(path: Path, pages: list[int], doc: pdfium.PdfDocument) -> list:
         logging.getLogger("camelot").setLevel(logging.ERROR)
         source = path
         as_drawn = [n for n in pages
-                    if doc[n - 1].get_rotation() and not _view(doc[n - 1]).rotation]
+                    if doc[n - 1].get_rotation() and not page_view(doc[n - 1]).rotation]
         if as_drawn or pdfium_c.FPDF_GetSecurityHandlerRevision(doc.raw) != -1:
             for n in as_drawn:
                 doc[n - 1].set_rotation(0)
@@ -264,14 +169,14 @@ def _read_tables(path: Path, pages: list[int], doc: pdfium.PdfDocument) -> list:
                                      layout_kwargs=_LINES_ONLY))
 
 
-def _spans(table, textpage, view: _View = _View()) -> list[list[_Span]]:
+def _spans(table, textpage, view: View = AS_DRAWN) -> list[list[Span]]:
     """The grid of ``table`` with each cell replaced by its merged span, whose text is read
     from the text layer inside the span's box (robust where Camelot attaches text to the
     wrong row)."""
     cells = table.cells
     nrows, ncols = len(cells), len(cells[0])
-    cache: dict[tuple[int, int], _Span] = {}
-    grid: list[list[_Span]] = []
+    cache: dict[tuple[int, int], Span] = {}
+    grid: list[list[Span]] = []
     for r in range(nrows):
         row = []
         for c in range(ncols):
@@ -288,302 +193,28 @@ def _spans(table, textpage, view: _View = _View()) -> list[list[_Span]]:
                     r1 += 1
                 box = view.stored((cells[r0][c0].x1, cells[r1][c0].y1, cells[r0][c1].x2,
                                    cells[r0][c0].y2))
-                cache[(r0, c0)] = _Span(textpage.get_text_bounded(*box).strip(), box)
+                cache[(r0, c0)] = Span(textpage.get_text_bounded(*box).strip(), box)
             row.append(cache[(r0, c0)])
         grid.append(row)
     return grid
 
 
-def _is_number_like(text: str) -> bool:
-    value, flags, _ = parse_number(text, "decimal")
-    return value is not None
-
-
-def _value_columns(grid: list[list[_Span]]) -> int:
+def _value_columns(grid: list[list[Span]]) -> int:
     """How many trailing columns hold values: the widest trailing run of numeric cells."""
     k = 0
     for row in grid:
         run, leftmost = len(row), None
         for c in range(len(row) - 1, -1, -1):
             text = row[c].text
-            if _is_number_like(text):
+            if is_number_like(text):
                 leftmost = c
-            elif text and text not in _NOT_A_NUMBER:
+            elif text and text not in NOT_A_NUMBER:
                 break
             run = c
         if leftmost is not None:
             k = max(k, len(row) - leftmost)
         del run
     return k
-
-
-@dataclass
-class _Run:
-    """A phrase of text on one line (``chars``: its characters, each a ``_Run``)."""
-
-    text: str
-    box: tuple[float, float, float, float]  # x0, y0, x1, y1 (y up)
-    chars: tuple[_Run, ...] = ()
-
-    @property
-    def yc(self) -> float:
-        return (self.box[1] + self.box[3]) / 2
-
-
-@functools.lru_cache(maxsize=4096)
-def _is_value_text(text: str) -> bool:
-    return _is_number_like(text) or _squash(text) in _NOT_A_NUMBER
-
-
-def _union(boxes: list[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
-            max(b[3] for b in boxes))
-
-
-def _phrases(textpage, view: _View = _View()) -> list[_Run]:
-    """The page's text as phrases: characters on one baseline joined while the gap to the
-    next is less than half a character (or a space between two words of a label); a number
-    never joins another number. Boxes are the loose ones (the font's full height, so 一 and
-    ” stand as tall as 字) unless pdfium's loose box is absurd (some WPS exports), then the
-    tight box on the baseline."""
-    chars = []
-    x, y = ctypes.c_double(), ctypes.c_double()
-    for i in range(textpage.count_chars()):
-        ch = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i))
-        if ch != " " and (ch.isspace() or not ch.isprintable()):
-            continue
-        loose = view.shown(textpage.get_charbox(i, loose=True))
-        tight = view.shown(textpage.get_charbox(i))
-        pdfium_c.FPDFText_GetCharOrigin(textpage.raw, i, x, y)
-        base = view.shown((x.value, y.value, x.value, y.value))[1]
-        if loose[2] > loose[0] and loose[3] > loose[1]:
-            chars.append((ch, loose, tight, base))
-    if not chars:
-        return []
-    heights = sorted(c[1][3] - c[1][1] for c in chars)
-    m = heights[len(heights) // 2]
-    runs = []
-    for ch, loose, tight, base in chars:
-        box = loose if loose[3] - loose[1] < 2 * m else (tight[0], base - 0.12 * m, tight[2],
-                                                          base + 0.88 * m)
-        runs.append((base, _Run(ch, tuple(box))))
-    lines: list[list[_Run]] = []
-    last_base = 0.0
-    for base, c in sorted(runs, key=lambda r: -r[0]):
-        if lines and abs(last_base - base) < m / 4:
-            lines[-1].append(c)
-        else:
-            lines.append([c])
-            last_base = base
-    words: list[list[_Run]] = []
-    for line in lines:
-        word: list[_Run] = []
-        for c in sorted(line, key=lambda c: c.box[0]):
-            # Words of a label may stand a little apart (justified text); numbers may not.
-            numeric = _is_value_text(c.text) or bool(word) and _is_value_text(word[-1].text)
-            if word and c.box[0] - word[-1].box[2] < (0.5 if numeric else 1.0) * (
-                    c.box[3] - c.box[1]) and not (
-                    word[-1].text == " " and _is_value_text(c.text)) and not (
-                    c.text != " " and any(w.text == " " for w in word)
-                    and _is_value_text("".join(w.text for w in word))):
-                word.append(c)
-            else:
-                if word:
-                    words.append(word)
-                word = [c] if c.text != " " else []
-        if word:
-            words.append(word)
-    words = [w[: max(i for i, c in enumerate(w) if c.text != " ") + 1] for w in words
-             if any(c.text != " " for c in w)]
-    return [_Run("".join(c.text for c in w), _union([c.box for c in w]), tuple(w))
-            for w in words]
-
-
-_LABEL_START = re.compile(
-    r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.、．])")
-
-
-def _cut_at_columns(labels: list[_Run], left: float, row_ys: list[float]) -> list[_Run]:
-    """Label phrases of a table's rows, cut where a numbered label (``（一）``, ``4.``) starts
-    inside one at the x where another label of the table starts: two label columns whose
-    texts touch (三、本年 beside （一）予以公开)."""
-    region = [lab for lab in labels
-              if lab.box[2] <= left and row_ys[-1] - 30 < lab.yc < row_ys[0] + 30]
-    starts = [lab.box[0] for lab in region]
-    out = [lab for lab in labels if lab not in region]
-    for lab in region:
-        cuts = [0]
-        for i in range(1, len(lab.chars)):
-            rest = unicodedata.normalize("NFKC", "".join(c.text for c in lab.chars[i:]))
-            if _LABEL_START.match(rest) and any(
-                    abs(lab.chars[i].box[0] - x) <= 1.5 for x in starts):
-                cuts.append(i)
-        if len(cuts) == 1:
-            out.append(lab)
-            continue
-        for a, b in zip(cuts, [*cuts[1:], len(lab.chars)], strict=True):
-            part = lab.chars[a:b]
-            out.append(_Run("".join(c.text for c in part).strip(),
-                            _union([c.box for c in part]), part))
-    return out
-
-
-def _centred_under(line: _Run, blk: list[_Run]) -> bool:
-    """Whether ``line`` is centred under the lines of ``blk`` and no wider than them."""
-    x0, _, x1, _ = _union([b.box for b in blk])
-    return (abs(x0 + x1 - line.box[0] - line.box[2]) <= 20
-            and line.box[2] - line.box[0] <= x1 - x0 + 2)
-
-
-def _label_blocks(lines: list[_Run], row_ys: list[float]) -> list[_Run]:
-    """Label lines joined into the labels they wrap from: a line continues the block above
-    it when it starts at about the same x (or is centred under it: a centred label wrapped
-    inside a word, 行政规范性/文件), follows it closely, does not start a new numbered label
-    (``1.``, ``（三）``, ``二、``) and the block would not then reach two rows' lines."""
-    blocks: list[list[_Run]] = []
-    for line in sorted(lines, key=lambda r: (-r.yc, r.box[0])):
-        height = line.box[3] - line.box[1]
-        for blk in reversed(blocks):
-            last = blk[-1]
-            if line.box[3] < last.box[1] - height:
-                continue  # too far below; an older block may still fit
-            box = _union([*(b.box for b in blk), line.box])
-            if ((abs(blk[0].box[0] - line.box[0]) <= 10 or _centred_under(line, blk))
-                    and last.box[1] - line.box[3] < 1.2 * height
-                    and line.yc < last.yc - height / 2
-                    and not _LABEL_START.match(unicodedata.normalize("NFKC", line.text))
-                    and sum(box[1] - 2 <= y <= box[3] + 2 for y in row_ys) <= 1):
-                blk.append(line)
-                break
-        else:
-            blocks.append([line])
-    return [_Run("".join(r.text for r in blk), _union([r.box for r in blk])) for blk in blocks]
-
-
-def _fits(run: _Run, col: list[float]) -> bool:
-    return run.box[0] < col[1] + 4 and run.box[2] > col[0] - 4
-
-
-def _column_headings(cols: list[list[float]], top: _Run, labels: list[_Run], left: float,
-                     ) -> list[tuple[str, tuple[float, float, float, float]]] | None:
-    """Each column's heading: the header text over it (above the first row, right of the
-    labels), top line first; None when no column has one."""
-    height = top.box[3] - top.box[1]
-    head = [lab for lab in labels if top.yc + height / 2 < lab.yc < top.yc + 8 * height
-            and (lab.box[0] + lab.box[2]) / 2 >= left]
-    out = []
-    for c in cols:
-        over = sorted((lab for lab in head if lab.box[0] < c[1] and lab.box[2] > c[0]),
-                      key=lambda r: (-r.yc, r.box[0]))
-        box = _union([r.box for r in over]) if over else (c[0], top.box[3], c[1], top.box[3])
-        out.append(("".join(r.text for r in over), box))
-    return out if any(text for text, _ in out) else None
-
-
-def _add_blank_columns(cols: list[list[float]], trows: list[list[_Run]],
-                       labels: list[_Run]) -> None:
-    """Columns no row prints a value in (all blank) have no numbers to be found by: take
-    them from the headings above the table, narrowest first, where a heading stands over no
-    column yet, at a whole number of column pitches from the others, and not wider than a
-    column (a spanning heading such as 法人或其他组织, or a caption, does not qualify)."""
-    centers = sorted((c[0] + c[1]) / 2 for c in cols)
-    if len(centers) < 2:
-        return
-    steps = sorted(b - a for a, b in zip(centers, centers[1:], strict=False))
-    pitch = steps[len(steps) // 2]
-    top = trows[0][0]
-    height = top.box[3] - top.box[1]
-    x_min = min(c[0] for c in cols) - 2
-    head = [lab for lab in labels
-            if top.yc + height / 2 < lab.yc < top.yc + 8 * height and lab.box[0] >= x_min
-            and lab.box[2] - lab.box[0] <= 1.2 * pitch]
-    for lab in sorted(head, key=lambda r: r.box[2] - r.box[0]):
-        xc = (lab.box[0] + lab.box[2]) / 2
-        d = min(abs(xc - c) for c in centers)
-        k = round(d / pitch)
-        if (k >= 1 and abs(d - k * pitch) <= 0.2 * pitch
-                and centers[0] - 1.2 * pitch < xc < centers[-1] + 1.2 * pitch
-                and not any(lab.box[0] < c[1] and lab.box[2] > c[0] for c in cols)):
-            cols.append([lab.box[0], lab.box[2]])
-            centers = sorted([*centers, xc])
-
-
-def _borderless_grids(textpage, view: _View = _View()) -> list[list[list[_Span]]]:
-    """Tables drawn without vertical rules (三线表), read from the text layer alone: value
-    cells are the numeric phrases, rows are phrases on one line, columns are phrases whose x
-    ranges overlap, a table ends where its columns stop lining up or a header line crosses
-    them, and each row's label is the rightmost label text nearest to the row (its leaf
-    label), never across a header line. Read in the page as shown (``view``); the boxes
-    returned are in the text layer's space."""
-    phrases = _phrases(textpage, view)
-    labels = [r for r in phrases if not _is_value_text(r.text)]
-    # A number with words right after it on its line is prose (共收到申请 21 件), not a cell.
-    near: dict[int, list[_Run]] = {}  # labels by 2-pt band of their centre line
-    for lab in labels:
-        near.setdefault(int(lab.yc // 2), []).append(lab)
-    values = sorted((r for r in phrases if _is_value_text(r.text) and not any(
-        abs(lab.yc - r.yc) < 2 and 0 <= lab.box[0] - r.box[2] < 1.5 * (r.box[3] - r.box[1])
-        for band in range(int(r.yc // 2) - 1, int(r.yc // 2) + 2) for lab in near.get(band, ())
-    )), key=lambda r: -r.yc)
-    rows: list[list[_Run]] = []
-    for r in values:
-        if rows and abs(rows[-1][0].yc - r.yc) < 3:
-            rows[-1].append(r)
-        else:
-            rows.append([r])
-    # Group rows into tables by their columns.
-    tables: list[tuple[list[list[float]], list[list[_Run]]]] = []
-    for row in rows:
-        if tables:
-            cols, trows = tables[-1]
-            x_min = min(c[0] for c in cols) - 2
-            between = any(
-                row[0].yc < lab.yc < trows[-1][0].yc and lab.box[2] > x_min for lab in labels)
-            fits = all(any(_fits(t, c) for c in cols) for t in row)
-            if fits and not between and 2 * len(row) >= len(cols):
-                for t in row:
-                    col = next(c for c in cols if _fits(t, c))
-                    col[0], col[1] = min(col[0], t.box[0]), max(col[1], t.box[2])
-                trows.append(row)
-                continue
-        tables.append(([[t.box[0], t.box[2]] for t in row], [row]))
-    grids = []
-    for cols, trows in tables:
-        _add_blank_columns(cols, trows, labels)
-        cols.sort()
-        left = cols[0][0] - 2
-        # Lines with text over the value columns (headers, captions) bound the row labels.
-        blocks = [lab.yc for lab in labels if lab.box[2] > left]
-        row_ys = [row[0].yc for row in trows]
-        cands = [lab for lab in _cut_at_columns(labels, left, row_ys) if lab.box[2] <= left
-                 and row_ys[-1] - 30 < lab.yc < row_ys[0] + 30
-                 and not any(abs(lab.yc - b) < 2 for b in blocks)]
-        mine: list[list[_Run]] = [[] for _ in trows]
-        for blk in _label_blocks(cands, row_ys):
-            i = min(range(len(row_ys)), key=lambda i, blk=blk: abs(row_ys[i] - blk.yc))
-            lo, hi = sorted((blk.yc, row_ys[i]))
-            if abs(row_ys[i] - blk.yc) < 30 and not any(lo < b < hi for b in blocks):
-                mine[i].append(blk)
-        grid = []
-        head = _column_headings(cols, trows[0][0], labels, left)
-        if head:
-            grid.append([_Span("", view.stored((left, 0, left, 0))),
-                         *(_Span(text, view.stored(box)) for text, box in head)])
-        for row, own in zip(trows, mine, strict=True):
-            yc = row[0].yc
-            # The leaf label: the rightmost label block level with the row.
-            level = [b for b in own if b.box[1] - 2 <= yc <= b.box[3] + 2]
-            leaf = max(level or own, key=lambda b: b.box[0], default=None)
-            cells = [_Span(leaf.text, leaf.box) if leaf else _Span("", (left, yc, left, yc))]
-            height = max(t.box[3] - t.box[1] for t in row)
-            for c in cols:
-                hit = [t for t in row if _fits(t, c)]
-                box = _union([t.box for t in hit]) if hit else (
-                    c[0], yc - height / 2, c[1], yc + height / 2)
-                cells.append(_Span(" ".join(t.text for t in hit), box))
-            grid.append([_Span(c.text, view.stored(c.box)) for c in cells])
-        grids.append(grid)
-    return grids
 
 
 # Digits standing apart in one cell ("40 8"): a neighbour's text overflowing its border.
@@ -597,11 +228,11 @@ class _Builder:
         self.report, self.page, self.seen = report, 0, set()
         self.spec = tpl.spec_index(report.template)
         # 2021 reports that print （六）其他处理 as one row: measure -> (span, page).
-        self.merged_other: dict[str, tuple[_Span, int]] = {}
+        self.merged_other: dict[str, tuple[Span, int]] = {}
         # The requests table's value columns as its header names them (see _column_names).
         self.request_columns: list[str] | None = None
 
-    def put(self, key: tuple[str, str, str], span: _Span, confident: bool) -> None:
+    def put(self, key: tuple[str, str, str], span: Span, confident: bool) -> None:
         if key not in self.spec or key in self.seen:
             return
         self.seen.add(key)
@@ -618,12 +249,12 @@ class _Builder:
                                       note=note)
 
 
-def _leaf_label(row: list[_Span], label_cols: int) -> str:
+def _leaf_label(row: list[Span], label_cols: int) -> str:
     texts = [s.text for s in row[:label_cols] if s.text]
     return texts[-1] if texts else ""
 
 
-def _column_names(grid: list[list[_Span]], k: int, template: str) -> list[str] | None:
+def _column_names(grid: list[list[Span]], k: int, template: str) -> list[str] | None:
     """The requests table's value columns named by their printed headings (自然人 … 总计),
     when one header row names every one of them, each once; else None (then by position).
     A heading is matched by its end, so spanning headings above it do not matter."""
@@ -641,7 +272,7 @@ def _column_names(grid: list[list[_Span]], k: int, template: str) -> list[str] |
     return None
 
 
-def _map_table(grid: list[list[_Span]], b: _Builder) -> None:
+def _map_table(grid: list[list[Span]], b: _Builder) -> None:
     t = b.report.template
     ncols = len(grid[0])
     k = _value_columns(grid)
@@ -657,8 +288,8 @@ def _map_table(grid: list[list[_Span]], b: _Builder) -> None:
         # The appeals table has no row labels: its one data row is the last fully numeric one.
         for row in reversed(grid):
             vals = row[ncols - 15:]
-            if any(_is_number_like(s.text) for s in vals) and all(
-                _is_number_like(s.text) or not s.text or s.text in _NOT_A_NUMBER for s in vals
+            if any(is_number_like(s.text) for s in vals) and all(
+                is_number_like(s.text) or not s.text or s.text in NOT_A_NUMBER for s in vals
             ):
                 for n, span in enumerate(vals):
                     group = tpl.items(t, "appeals")[n // 5]
@@ -817,7 +448,8 @@ def extract_report(path: str | Path) -> Report:
             raise PdfError(path, "no text layer (an image-only scan?): it needs OCR or manual "
                                  "entry with `ogi template`")
         template = detect_template("".join(texts))
-        pages = [n for n, t in enumerate(texts, 1) if any(m in _squash(t) for m in _TABLE_MARKERS)]
+        pages = [n for n, t in enumerate(texts, 1)
+                 if any(m in tpl.squash(t) for m in _TABLE_MARKERS)]
         blank = [n for n, t in enumerate(texts, 1) if not t.strip()]
         image_pages = blank if blank and _has_images(doc, blank) else []
         if template is None or not pages:
@@ -839,7 +471,7 @@ def extract_report(path: str | Path) -> Report:
         lattice_pages = [n for n in pages if _ruled(opened[n])]
         for table in _read_tables(path, lattice_pages, doc) if lattice_pages else []:
             builder.page = table.page
-            _map_table(_spans(table, textpages[table.page], _view(opened[table.page])),
+            _map_table(_spans(table, textpages[table.page], page_view(opened[table.page])),
                        builder)
             ruled.add(table.page)
         _split_merged_other(builder)
@@ -852,7 +484,7 @@ def extract_report(path: str | Path) -> Report:
             for n in pages:
                 target = shadow if n in ruled else builder
                 target.page = n
-                for grid in _borderless_grids(textpages[n], _view(opened[n])):
+                for grid in borderless_grids(textpages[n], page_view(opened[n])):
                     _map_table(grid, target)
             _split_merged_other(builder)  # again: the text-only pages may hold that row
             _split_merged_other(shadow)

@@ -19,10 +19,11 @@ from etl import template as tpl
 from etl.checks import CheckResult, check_chain, check_report
 from etl.errors import EtlError, Problem, WorkbookError
 from etl.extract import sha256_file
+from etl.layout import address, layout
 from etl.place import place_of
 from etl.publish import ensure_views
 from etl.report import Cell, Report
-from etl.sheets import address, extracted_values, layout, read_workbook
+from etl.sheets_read import extracted_values, read_workbook
 
 CHAIN_RULES = ("requests.carry_chain", "active.in_force_chain")
 

@@ -5,6 +5,7 @@ The workbook and the database are two serialisations of it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from etl import template as tpl
@@ -71,3 +72,37 @@ class Report:
 
     def value(self, section: str, item: str, measure: str) -> Number | None:
         return self.cells[(section, item, measure)].value
+
+
+# Printed marks for "nothing to count here": kept as text, never read as 0.
+NOT_A_NUMBER = {"/", "／", "—", "——", "-", "－", "无", "空", "\\"}
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+
+
+def parse_number(text: str, kind: str) -> tuple[Number | None, list[str], str]:
+    """Printed text -> (value, flags, note). A blank stays None: a blank is not a zero."""
+    s = tpl.squash(text).replace(",", "")
+    if s == "":
+        return None, [BLANK], ""
+    if s in NOT_A_NUMBER:
+        return None, [UNPARSED], f"printed {text.strip()!r}, not a number"
+    scale, note, flags = 1.0, "", []
+    for unit in ("(万元)", "万元"):
+        if s.endswith(unit):
+            s = s[: -len(unit)]
+            break
+    else:
+        if s.endswith("元") and kind == "decimal":
+            s, scale = s[:-1], 1e-4
+            flags, note = [LOW_CONFIDENCE], "printed in 元, converted to 万元"
+    if not _NUMBER.match(s):
+        return None, [UNPARSED], f"printed {text.strip()!r}, not a number"
+    if "." in s or kind == "decimal" or scale != 1.0:
+        return round(float(s) * scale, 6), flags, note
+    return int(s), flags, note
+
+
+def is_number_like(text: str) -> bool:
+    """Whether ``text`` reads as a number (of any kind)."""
+    value, _, _ = parse_number(text, "decimal")
+    return value is not None

@@ -1,24 +1,20 @@
-"""``Report`` <-> review workbook (one per report, the same grid for every report).
+"""``Report`` -> review workbook (one per report, the same grid for every report):
+``write_workbook``, read back by ``etl.sheets_read.read_workbook``.
 
 Sheets: ``meta`` (agency, year, status, reviewer …), one sheet per table (``active``,
-``requests``, ``appeals``), each drawn as the official table: merged label cells (for
-``requests`` 三、本年度办理结果 down the outcome rows, （三）不予公开 down its eight
-reasons …), the applicant header of ``requests`` on three levels, ``active`` as its
-sub-tables 第二十条第（一）（五）（六）（八）（九）项 with their own header rows; the item code of
-each row in the hidden column A and the measure codes in a hidden row under each
-(sub-)table's header (``plan``, ``layout``, ``code_cells``). ``checks`` (every identity of
-the format as live Excel formulas, beside the result computed at extraction time), ``text``
-(the prose sections), a hidden ``_cells`` sheet with what was extracted (printed text, page,
-box, flags), so corrections can be told from extraction and provenance survives the round
-trip, and a hidden ``_ogi`` sheet with the fingerprint of what was written.
+``requests``, ``appeals``), each drawn as the official table by the plan of ``etl.layout``:
+merged label cells (for ``requests`` 三、本年度办理结果 down the outcome rows, （三）不予公开
+down its eight reasons …), the applicant header of ``requests`` on three levels,
+``active`` as its sub-tables 第二十条第（一）（五）（六）（八）（九）项 with their own header
+rows; the item code of each row in the hidden column A and the measure codes in a hidden row
+under each (sub-)table's header. Beside each grid and on ``checks``, every identity of the
+format as live Excel formulas, beside the result computed at extraction time; ``text`` (the
+prose sections), a hidden ``_cells`` sheet with what was extracted (printed text, page, box,
+flags), so corrections can be told from extraction and provenance survives the round trip,
+and a hidden ``_ogi`` sheet with the fingerprint of what was written.
 
 Only values are editable: every sheet is protected (no password) and only the value cells
-(and the editable meta fields) are unlocked, with data validation by cell kind. The reader
-reads the template's cells only, by the same ``layout`` the writer used, so the check
-columns and rows beside the grids are ignored. ``write_workbook`` / ``read_workbook`` mirror
-each other; ``read_workbook`` parses the file once, puts the cells in petl tables,
-validates them with ``petl.validate`` and refuses a bad workbook whole, every problem named
-by ``sheet!cell``.
+(and the editable meta fields) are unlocked, with data validation by cell kind.
 """
 
 from __future__ import annotations
@@ -26,37 +22,46 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
-import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-import petl
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from python_calamine import CalamineError, CalamineWorkbook
 
 from etl import template as tpl
 from etl.checks import CheckResult, check_report
-from etl.errors import EtlError, Problem, WorkbookError
-from etl.report import ABSENT, BLANK, DERIVED, LOW_CONFIDENCE, UNPARSED, Cell, Report
+from etl.errors import EtlError
+from etl.layout import (
+    CELLS_COLUMNS,
+    CELLS_SHEET,
+    CHECKS_SHEET,
+    LABEL_WIDTHS,
+    META_FIELDS,
+    META_SHEET,
+    OGI_SHEET,
+    STATUSES,
+    TEXT_SHEET,
+    TITLE_ROW,
+    Block,
+    Identity,
+    SheetPlan,
+    address,
+    check_cells,
+    identities,
+    label_path,
+    layout,
+    plan,
+)
+from etl.report import ABSENT, BLANK, DERIVED, LOW_CONFIDENCE, UNPARSED, Report
 from etl.template import Key
 
-META_SHEET, CELLS_SHEET, CHECKS_SHEET, OGI_SHEET = "meta", "_cells", "checks", "_ogi"
-META_FIELDS = ("report_id", "agency", "year", "template", "source_file", "sha256",
-               "extracted_at", "status", "reviewer", "note", "province", "city", "county",
-               "adcode", "level")
 META_LABELS = {"report_id": "报告编号", "agency": "机关名称", "year": "年度", "template": "模板",
                "source_file": "来源文件", "sha256": "来源文件 SHA-256", "extracted_at": "提取时间",
                "status": "状态 (extracted / reviewed)", "reviewer": "审核人", "note": "备注",
@@ -64,15 +69,10 @@ META_LABELS = {"report_id": "报告编号", "agency": "机关名称", "year": "�
                "adcode": "行政区划代码", "level": "层级 province/city/county/department"}
 # What a reviewer may change on the meta sheet (the rest is locked).
 META_EDITABLE = ("agency", "year", "status", "reviewer", "note")
-STATUSES = ("extracted", "reviewed")
 # What the fingerprint covers besides the values: the place is recomputed at load.
 FINGERPRINT_FIELDS = ("report_id", "agency", "year", "template", "source_file", "sha256",
                       "extracted_at", "status", "reviewer", "note")
-TEXT_SHEET = "text"
 _EXCEL_CELL_MAX = 32767
-CELLS_COLUMNS = ("section", "item", "measure", "address", "extracted", "printed", "page", "box",
-                 "flags", "note")
-TITLE_ROW = 1  # every table sheet: the section's title in row 1, its grid below
 _EPS = "0.000001"  # tolerance of the live checks, as Excel formula text (万元 decimals)
 
 _FILLS = {BLANK: "FFF2CC", DERIVED: "DDEBF7", ABSENT: "EDEDED", UNPARSED: "F8CBAD",
@@ -92,185 +92,10 @@ _UNLOCKED = Protection(locked=False)
 _WRAP = Alignment(wrap_text=True, vertical="center")
 _CENTER = Alignment(wrap_text=True, horizontal="center", vertical="center")
 _BALANCE_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+_VALUE_WIDTH = 13  # of each value column (the label columns: ``etl.layout.LABEL_WIDTHS``)
 
 
-# --- the layout: the official tables, drawn the same way for every report ------------------
-
-# Label columns (B ..) of each table sheet; the values start right after them.
-_LABEL_WIDTHS = {"active": (26,), "requests": (6, 16, 40), "appeals": (10, 20)}
-_VALUE_WIDTH = 13
-_HEAD_ROWS = {"active": 1, "requests": 3, "appeals": 1}  # header rows of a (sub-)table
-# Section 二 is four (2019: five) sub-tables, each with its own title and header rows.
-_ACTIVE_BLOCKS = {
-    "2021": (("第二十条第（一）项", ("rules", "normative_docs")),
-             ("第二十条第（五）项", ("licensing",)),
-             ("第二十条第（六）项", ("penalty", "coercion")),
-             ("第二十条第（八）项", ("fees",))),
-    "2019": (("第二十条第（一）项", ("rules", "normative_docs")),
-             ("第二十条第（五）项", ("licensing", "other_services")),
-             ("第二十条第（六）项", ("penalty", "coercion")),
-             ("第二十条第（八）项", ("fees",)),
-             ("第二十条第（九）项", ("procurement",))),
-}
-_OUTCOMES = "三、本年度办理结果"
-_OUTCOME_GROUPS = {"三": "（三）不予公开", "四": "（四）无法提供", "五": "（五）不予处理",
-                   "六": "（六）其他处理"}
-_OUTCOME_LABEL = re.compile(r"三（([一二三四五六七])）(.*)")
-
-
-@dataclass(frozen=True)
-class Block:
-    """One (sub-)table of a sheet: an optional title row, its header rows, a hidden row with
-    the measure codes of its columns, then one row per item (item code in hidden column A)."""
-
-    title: str
-    items: tuple[str, ...]
-    measures: tuple[str, ...]
-    title_row: int | None
-    head_row: int
-    code_row: int
-    first_row: int
-
-    @property
-    def last_row(self) -> int:
-        return self.first_row + len(self.items) - 1
-
-
-@dataclass(frozen=True)
-class SheetPlan:
-    """Where one table sheet puts everything: label columns B .. first_col − 1, value columns
-    first_col .. last_col, its blocks top to bottom below the title row."""
-
-    section: str
-    first_col: int
-    width: int
-    blocks: tuple[Block, ...]
-
-    @property
-    def last_col(self) -> int:
-        return self.first_col + self.width - 1
-
-    @property
-    def last_row(self) -> int:
-        return self.blocks[-1].last_row
-
-    @property
-    def label_cols(self) -> int:
-        return self.first_col - 2
-
-    def col(self, block: Block, measure: str) -> int:
-        return self.first_col + block.measures.index(measure)
-
-    def spans(self, block: Block) -> bool:
-        """A sub-table of one measure draws it across the whole width, as the official one."""
-        return len(block.measures) == 1 and self.width > 1
-
-
-@cache
-def plan(template: str, section: str) -> SheetPlan:
-    """The drawing of one table sheet of ``template``; ``layout`` and the writer read it."""
-    items = tpl.items(template, section)
-    groups = _ACTIVE_BLOCKS[template] if section == "active" else (("", tuple(items)),)
-    if tuple(i for _, group in groups for i in group) != items:
-        raise ValueError(f"{template}/{section}: the sub-tables do not cover the template's items")
-    width = max(len(tpl.measures(template, section, i)) for i in items)
-    blocks, row = [], TITLE_ROW + 1
-    for title, group in groups:
-        title_row = None
-        if title:
-            title_row, row = row, row + 1
-        measures = tuple(dict.fromkeys(
-            m for i in group for m in tpl.measures(template, section, i)))
-        code_row = row + _HEAD_ROWS[section]
-        blocks.append(Block(title, tuple(group), measures, title_row, row, code_row, code_row + 1))
-        row = code_row + 1 + len(group)
-    return SheetPlan(section, 2 + len(_LABEL_WIDTHS[section]), width, tuple(blocks))
-
-
-@cache
-def _places(template: str) -> dict[Key, tuple[str, int, int, int]]:
-    """key -> (sheet, row, column, row of its measure code)."""
-    where: dict[Key, tuple[str, int, int, int]] = {}
-    for section in tpl.SECTIONS:
-        p = plan(template, section)
-        for block in p.blocks:
-            for r, item in enumerate(block.items, block.first_row):
-                for m in tpl.measures(template, section, item):
-                    where[(section, item, m)] = (section, r, p.col(block, m), block.code_row)
-    return where
-
-
-def layout(template: str) -> dict[Key, tuple[str, int, int]]:
-    """Where each cell of ``template`` lives: key -> (sheet, row, column). Deterministic, so
-    the reader finds cells by the same rule the writer placed them; the one source of
-    workbook addresses."""
-    return {key: (sheet, r, c) for key, (sheet, r, c, _) in _places(template).items()}
-
-
-def code_cells(template: str) -> dict[Key, tuple[tuple[str, int, int], tuple[str, int, int]]]:
-    """Where the codes of each cell are written: key -> (its item code: hidden column A of
-    its row, its measure code: the hidden code row of its sub-table, above its column)."""
-    return {key: ((sheet, r, 1), (sheet, code_row, c))
-            for key, (sheet, r, c, code_row) in _places(template).items()}
-
-
-def _label_path(template: str, section: str, item: str) -> list[str]:
-    """An item's label as the official table nests it, outermost first: ``三（三）1.属于国家秘密``
-    -> [三、本年度办理结果, （三）不予公开, 1.属于国家秘密]."""
-    label = tpl.item_label(template, section, item)
-    if section == "requests" and (m := _OUTCOME_LABEL.fullmatch(label)):
-        number, rest = m.groups()
-        if re.match(r"\d", rest):
-            return [_OUTCOMES, _OUTCOME_GROUPS[number], rest]
-        return [_OUTCOMES, f"（{number}）{rest}"]
-    if section == "appeals" and "·" in label:
-        return label.split("·", 1)
-    return [label]
-
-
-def address(sheet: str, row: int, col: int) -> str:
-    return f"{sheet}!{get_column_letter(col)}{row}"
-
-
-# --- the identities, as cells ------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Identity:
-    """One single-report identity of the format: sum(expected) = sum(actual)."""
-
-    rule: str
-    subject: str
-    expected: tuple[Key, ...]
-    actual: tuple[Key, ...]
-    statement: str
-
-
-def identities(template: str) -> list[Identity]:
-    """Every single-report identity of ``template`` with the cells it adds up; the same rules,
-    in the same order, as ``etl.checks.check_report`` (a test holds them together)."""
-    rows = tpl.items(template, "requests")
-    outcomes = rows[rows.index("granted"):rows.index("handled_total")]
-    found: list[Identity] = []
-    for m in tpl.measures(template, "requests"):
-        found.append(Identity(
-            "requests.balance", m, (("requests", "new", m), ("requests", "carried_in", m)),
-            (("requests", "handled_total", m), ("requests", "carried_out", m)),
-            "一 + 二 = 三（七）+ 四"))
-    for m in tpl.measures(template, "requests"):
-        found.append(Identity(
-            "requests.handled_sum", m, tuple(("requests", i, m) for i in outcomes),
-            (("requests", "handled_total", m),), "三（一）至（六）之和 = 三（七）总计"))
-    for i in rows:
-        found.append(Identity(
-            "requests.row_total", i, tuple(("requests", i, a) for a in tpl.APPLICANTS),
-            (("requests", i, "total"),), "六类申请人之和 = 总计"))
-    for i in tpl.items(template, "appeals"):
-        found.append(Identity(
-            "appeals.row_total", i,
-            tuple(("appeals", i, m) for m in ("upheld", "corrected", "other", "pending")),
-            (("appeals", i, "total"),), "维持 + 纠正 + 其他 + 尚未审结 = 总计"))
-    return found
-
+# --- the identities, as live formulas over the cells of ``layout`` -----------------------
 
 def _refs(where: dict[Key, tuple[str, int, int]], keys: tuple[Key, ...], local: str = "") -> str:
     """The cells of ``keys`` as a formula argument list (sheet-qualified unless on ``local``)."""
@@ -408,7 +233,7 @@ def _heading(ws: Worksheet, t: str, p: SheetPlan, block: Block) -> None:
 def _labels(ws: Worksheet, t: str, p: SheetPlan, block: Block) -> None:
     """The item labels as the official table draws them: an outer label merged down the rows
     it groups, a label without sub-levels merged across the remaining label columns."""
-    paths = [_label_path(t, p.section, item) for item in block.items]
+    paths = [label_path(t, p.section, item) for item in block.items]
     n, first = p.label_cols, block.first_row
     lines = [1] * len(paths)
     for level in range(n):
@@ -443,7 +268,7 @@ def _write_grid(wb: openpyxl.Workbook, report: Report) -> None:
         ws = wb.create_sheet(section)
         p = plan(t, section)
         ws.column_dimensions["A"].hidden = True
-        for c, width in enumerate(_LABEL_WIDTHS[section], 2):
+        for c, width in enumerate(LABEL_WIDTHS[section], 2):
             ws.column_dimensions[get_column_letter(c)].width = width
         for c in range(p.first_col, p.last_col + 1):
             ws.column_dimensions[get_column_letter(c)].width = _VALUE_WIDTH
@@ -497,28 +322,6 @@ def _write_grid(wb: openpyxl.Workbook, report: Report) -> None:
 
 def _cf(ws: Worksheet, cells: str, condition: str, fill: PatternFill) -> None:
     ws.conditional_formatting.add(cells, FormulaRule(formula=[condition], fill=fill))
-
-
-CheckPlace = tuple[str, tuple[int, int], tuple[int, int]]  # sheet, live (row, col), stored
-
-
-def check_cells(template: str) -> dict[tuple[str, str], CheckPlace]:
-    """Where each live check is written: (rule, subject) -> (sheet, (row, column) of the live
-    formula, (row, column) of the difference found at extraction). A row's check sits in the
-    two columns right of the grid, a column's check in the rows below it."""
-    where = layout(template)
-    found: dict[tuple[str, str], CheckPlace] = {}
-    below = plan(template, "requests").last_row + 2
-    row_rules = ("requests.balance", "requests.handled_sum")
-    for ident in identities(template):
-        sheet, r, c = where[ident.actual[0]]
-        if ident.rule in row_rules:
-            n = row_rules.index(ident.rule)
-            found[(ident.rule, ident.subject)] = (sheet, (below + n, c), (below + 2 + n, c))
-        else:
-            live = plan(template, sheet).last_col + 1
-            found[(ident.rule, ident.subject)] = (sheet, (r, live), (r, live + 1))
-    return found
 
 
 def _write_live_checks(wb: openpyxl.Workbook, report: Report) -> None:
@@ -774,289 +577,3 @@ def write_template(agency: str, year: int, template: str | None, sheets_dir: str
     if path.exists():
         raise EtlError(f"{path}: already exists; not overwritten")
     return write_workbook(report, path)
-
-
-# --- reading and validation --------------------------------------------------------------
-
-# Sheets whose rows the reader needs; the image-heavy table sheets are read for values only.
-_READ_SHEETS = (META_SHEET, *tpl.SECTIONS, CELLS_SHEET, TEXT_SHEET, OGI_SHEET)
-
-
-def _has_error_cells(path: Path) -> bool:
-    """Whether any sheet holds an error value such as ``#REF!`` (calamine reads those as
-    empty, which would turn a broken cell into a blank one)."""
-    with zipfile.ZipFile(path) as z:
-        return any(b't="e"' in z.read(n) for n in z.namelist()
-                   if n.startswith("xl/worksheets/") and n.endswith(".xml"))
-
-
-def _plain(value: Any) -> Any:
-    if value == "":
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)  # calamine gives every number as float
-    return value
-
-
-@lru_cache(maxsize=4)
-def _workbook_rows(path: Path, _stamp: tuple[int, int]) -> dict[str, list[tuple[Any, ...]]]:
-    """Every sheet's rows from one parse of the workbook, cached per file version (the loader
-    reads values, provenance and fingerprint of the same file in turn). Read with calamine:
-    ~40x faster than openpyxl, whose parse (once per sheet through petl.fromxlsx) made a load
-    of thousands of workbooks take an hour; openpyxl only for workbooks with error cells."""
-    if _has_error_cells(path):
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            return {name: [tuple(row) for row in wb[name].iter_rows(values_only=True)]
-                    for name in wb.sheetnames if name in _READ_SHEETS}
-        finally:
-            wb.close()
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-    except CalamineError as e:
-        raise InvalidFileException(str(e)) from e
-    return {name: [tuple(_plain(v) for v in row)
-                   for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
-            for name in book.sheet_names if name in _READ_SHEETS}
-
-
-def _sheets(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    stat = path.stat()
-    return _workbook_rows(path.resolve(), (stat.st_mtime_ns, stat.st_size))
-
-
-def _rows(path: Path, sheet: str) -> list[tuple[Any, ...]]:
-    """One sheet's rows; ``KeyError`` when the workbook has no such sheet."""
-    return _sheets(path)[sheet]
-
-
-def _at(rows: list[tuple[Any, ...]], r: int, c: int) -> Any:
-    return rows[r - 1][c - 1] if r <= len(rows) and c <= len(rows[r - 1]) else None
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def _is_error(v: Any) -> bool:
-    return isinstance(v, str) and v.startswith("#")
-
-
-# (what the problem names: row | column | value, message, constraint). Checked in this
-# order; a cell reports only its first failure (a moved row makes its values meaningless).
-_CELL_RULES: tuple[tuple[str, str, Callable[[Any], bool]], ...] = (
-    ("row", "row moved or deleted: expected item {item}",
-     lambda r: r["found_item"] == r["item"]),
-    ("column", "column moved or deleted: expected measure {measure}",
-     lambda r: r["found_measure"] == r["measure"]),
-    ("value", "formula error in a value cell", lambda r: not _is_error(r["value"])),
-    ("value", "not a number", lambda r: r["value"] is None or _is_number(r["value"])),
-    ("value", "not a whole number",
-     lambda r: r["value"] is None or r["kind"] == "decimal" or r["value"] == int(r["value"])),
-    ("value", "negative count",
-     lambda r: r["value"] is None or r["kind"] != "count" or r["value"] >= 0),
-    ("value", "negative amount",
-     lambda r: r["value"] is None or r["kind"] != "decimal" or r["value"] >= 0),
-)
-_CELL_HEADER = ("sheet", "row", "col", "code_row", "item", "measure", "kind", "found_item",
-                "found_measure", "value")
-
-
-def _as_year(v: Any) -> bool:
-    if v is None or v == "":
-        return True
-    if _is_number(v):
-        return float(v).is_integer()
-    return bool(re.fullmatch(r"\s*\d{4}\s*", str(v)))
-
-
-_META_RULES: tuple[tuple[str, str, Callable[[Any], bool]], ...] = (
-    ("meta", f"template must be one of {', '.join(tpl.TEMPLATES)}",
-     lambda r: r["field"] != "template" or str(r["value"] or "") in tpl.TEMPLATES),
-    ("meta", "year is not a whole number",
-     lambda r: r["field"] != "year" or _as_year(r["value"])),
-    ("meta", f"status must be one of {', '.join(STATUSES)}",
-     lambda r: r["field"] != "status" or str(r["value"] or "").strip() in ("", *STATUSES)),
-)
-
-
-@cache
-def _legacy_places(template: str) -> dict[Key, tuple[str, int, int, int]]:
-    """The grid of workbooks written before the official drawing (one label column B, values
-    from C4, measure codes in row 3): still read, so such workbooks load as they are; ``ogi
-    extract --force`` redraws them."""
-    where: dict[Key, tuple[str, int, int, int]] = {}
-    for section in tpl.SECTIONS:
-        cols = tpl.measures(template, section)
-        for r, item in enumerate(tpl.items(template, section), 4):
-            for m in tpl.measures(template, section, item):
-                where[(section, item, m)] = (section, r, 3 + cols.index(m), 3)
-    return where
-
-
-def _codes_match(sheets: dict[str, list[tuple[Any, ...]]],
-                 places: dict[Key, tuple[str, int, int, int]]) -> bool:
-    return all(_at(sheets[sheet], r, 1) == item and _at(sheets[sheet], code_row, c) == measure
-               for (_, item, measure), (sheet, r, c, code_row) in places.items())
-
-
-def cell_table(sheets: dict[str, list[tuple[Any, ...]]], template: str) -> petl.Table:
-    """The template's cells as read: one row per cell with where it should be, the codes
-    found there and its value (a whitespace-only text counts as empty)."""
-    spec = tpl.spec_index(template)
-    places = _places(template)
-    if not _codes_match(sheets, places) and _codes_match(sheets, _legacy_places(template)):
-        places = _legacy_places(template)
-    data = []
-    for key, (sheet, r, c, code_row) in places.items():
-        value = _at(sheets[sheet], r, c)
-        if isinstance(value, str) and not value.strip():
-            value = None
-        data.append((sheet, r, c, code_row, key[1], key[2], spec[key].kind,
-                     _at(sheets[sheet], r, 1), _at(sheets[sheet], code_row, c), value))
-    return petl.wrap([_CELL_HEADER, *data])
-
-
-def problem_table(name: str, table: petl.Table,
-                  rules: tuple[tuple[str, str, Callable[[Any], bool]], ...],
-                  where: Callable[[str, dict[str, Any]], tuple[str, Any]]) -> petl.Table:
-    """``petl.validate`` ``table`` against ``rules`` -> a table of problems
-    (file, where, value, what), the first failing rule of each row only."""
-    empty = petl.wrap([("file", "where", "value", "what")])
-    # A clean workbook (the common case) is told with the same rules on plain dicts: petl's
-    # row records made validation half the cost of reading a workbook.
-    header = petl.header(table)
-    rows = [dict(zip(header, values, strict=True)) for values in petl.data(table)]
-    if all(fn(row) for row in rows for _, _, fn in rules):
-        return empty
-    constraints = [dict(name=str(n), assertion=fn) for n, (_, _, fn) in enumerate(rules)]
-    found = petl.wrap(list(iter(petl.validate(table, constraints=constraints))))
-    if found.nrows() == 0:
-        return empty
-    found = found.convert("name", int).sort(("row", "name"))
-    rows = list(petl.dicts(table))
-    out = []
-    for p in petl.dicts(petl.groupselectfirst(found, "row", presorted=True)):
-        row = rows[p["row"] - 1]
-        subject, message = rules[p["name"]][:2]
-        at, value = where(subject, row)
-        out.append((name, at, "" if value is None else str(value), message.format(**row)))
-    return petl.wrap([("file", "where", "value", "what"), *dict.fromkeys(out)])
-
-
-def _cell_where(subject: str, row: dict[str, Any]) -> tuple[str, Any]:
-    if subject == "row":
-        return address(row["sheet"], row["row"], 1), row["found_item"]
-    if subject == "column":
-        return address(row["sheet"], row["code_row"], row["col"]), row["found_measure"]
-    return address(row["sheet"], row["row"], row["col"]), row["value"]
-
-
-def _problems(table: petl.Table) -> list[Problem]:
-    return [Problem(r["file"], r["where"], r["what"], r["value"]) for r in petl.dicts(table)]
-
-
-def _sheet_names(path: Path) -> list[str]:
-    return list(_sheets(path))
-
-
-def read_workbook(path: str | Path) -> Report:
-    """Read a review workbook back into a ``Report``. Every problem found is collected and
-    raised together as one ``WorkbookError`` naming ``sheet!cell``: a bad workbook is refused
-    whole."""
-    path = Path(path)
-    name = path.name
-    problems: list[Problem] = []
-    if Path(path.parent, f"~${name}").exists():
-        problems.append(Problem(name, "-", "the workbook is open in Excel (lock file "
-                                           f"~${name}); close it and load again"))
-    try:
-        present = _sheet_names(path)
-    except (zipfile.BadZipFile, InvalidFileException, OSError, KeyError, ValueError) as e:
-        raise WorkbookError(path, problems + [
-            Problem(name, "-", f"not a readable .xlsx workbook ({e})")]) from e
-    missing = [s for s in (META_SHEET, *tpl.SECTIONS, CELLS_SHEET) if s not in present]
-    if missing:
-        raise WorkbookError(path, problems + [Problem(name, s, "sheet missing or renamed")
-                                              for s in missing])
-    sheets = {s: _rows(path, s) for s in (META_SHEET, *tpl.SECTIONS, CELLS_SHEET)}
-    text_rows = _rows(path, TEXT_SHEET) if TEXT_SHEET in present else []  # optional
-
-    # meta: one row per field; a field's problem is named by its own row.
-    meta_rows = [(str(row[0]), row[1] if len(row) > 1 else None, r)
-                 for r, row in enumerate(sheets[META_SHEET][1:], 2) if row and row[0]]
-    meta = {field: value for field, value, _ in meta_rows}
-    if "template" not in meta:  # a missing template row is a problem too
-        meta_rows.append(("template", None, META_FIELDS.index("template") + 2))
-    problems += _problems(problem_table(
-        name, petl.wrap([("field", "value", "at"), *meta_rows]), _META_RULES,
-        lambda _subject, row: (f"{META_SHEET}!B{row['at']}", row["value"])))
-    template = str(meta.get("template") or "")
-    if template not in tpl.TEMPLATES:
-        raise WorkbookError(path, problems)
-
-    header = tuple(sheets[CELLS_SHEET][0]) if sheets[CELLS_SHEET] else ()
-    if header[:len(CELLS_COLUMNS)] != CELLS_COLUMNS:
-        problems.append(Problem(name, f"{CELLS_SHEET}!A1",
-                                "hidden sheet _cells changed: its header is not "
-                                + ",".join(CELLS_COLUMNS)))
-    cells = cell_table(sheets, template)
-    problems += _problems(problem_table(name, cells, _CELL_RULES, _cell_where))
-    if problems:
-        raise WorkbookError(path, problems)
-
-    year = meta.get("year")
-    year = int(float(str(year).strip())) if year not in (None, "") else None
-    report = Report(
-        report_id=str(meta.get("report_id") or path.stem), template=template,
-        agency=meta.get("agency"), year=year, source_file=str(meta.get("source_file") or ""),
-        sha256=str(meta.get("sha256") or ""), extracted_at=str(meta.get("extracted_at") or ""),
-        status=str(meta.get("status") or "").strip() or "extracted",
-        reviewer=str(meta.get("reviewer") or ""),
-        note=str(meta.get("note") or ""),
-        narrative={str(r[0]): (str(r[1] or ""), str(r[2] or "")) for r in text_rows[1:]
-                   if r and r[0] and len(r) > 2 and r[2]})
-    for place_field in ("province", "city", "county", "adcode", "level"):
-        value = meta.get(place_field)
-        setattr(report, place_field, str(value) if value not in (None, "") else None)
-
-    provenance = {tuple(row[:3]): dict(zip(CELLS_COLUMNS, row, strict=False))
-                  for row in sheets[CELLS_SHEET][1:] if row and row[0]}
-    for row in petl.dicts(cells):
-        key = (row["sheet"], row["item"], row["measure"])
-        value = row["value"]
-        if isinstance(value, float) and row["kind"] != "decimal":
-            value = int(value)
-        p = provenance.get(key, {})
-        box = p.get("box")
-        report.cells[key] = Cell(
-            *key, value=value, printed=p.get("printed"), page=p.get("page"),
-            box=tuple(json.loads(box)) if box else None,
-            flags=[f for f in str(p.get("flags") or "").split(",") if f], note=p.get("note") or "")
-    return report
-
-
-def stored_source_sha256(path: str | Path) -> str | None:
-    """The source PDF's sha256 recorded on the meta sheet (cheap: one sheet is read)."""
-    try:
-        rows = _rows(Path(path), META_SHEET)
-    except (KeyError, zipfile.BadZipFile, InvalidFileException, OSError):
-        return None
-    value = {str(r[0]): r[1] for r in rows[1:] if r and r[0]}.get("sha256")
-    return str(value) if value else None
-
-
-def stored_fingerprint(path: str | Path) -> str | None:
-    """The fingerprint written with the workbook, or None (an older or foreign workbook)."""
-    try:
-        rows = _rows(Path(path), OGI_SHEET)
-    except KeyError:
-        return None
-    found = {str(r[0]): r[1] for r in rows[1:] if r and r[0]}
-    value = found.get("fingerprint")
-    return str(value) if value else None
-
-
-def extracted_values(path: str | Path) -> dict[Key, Any]:
-    """The values as extracted (before any human correction), from the hidden sheet."""
-    return {tuple(row[:3]): row[4] for row in _rows(Path(path), CELLS_SHEET)[1:] if row and row[0]}

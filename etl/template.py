@@ -103,6 +103,11 @@ _NUMBERING = re.compile(
 _NOISE = re.compile(r"[\s　:：,，。;；]")
 
 
+def squash(text: str) -> str:
+    """Printed text without its whitespace, NFKC-folded (full-width digits, brackets)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
 def normalize_label(text: str) -> str:
     """Fold a printed label to a comparable key: NFKC (full-width brackets and digits),
     no whitespace or punctuation, no leading numbering such as ``一、``, ``（三）``, ``1.``."""

@@ -18,6 +18,8 @@ import pypdfium2.raw as pdfium_c
 import pytest
 
 from etl import extract as ex
+from etl import template as tpl
+from etl import textgrid
 from etl.checks import check_report
 from etl.errors import PdfError
 from etl.extract import extract_report
@@ -104,7 +106,7 @@ def test_rotated_page_extracts_like_any_other(stem: str, page: int, turned: bool
     a quarter turned (a print driver's landscape page, shown upright: read as shown)."""
     doc = pdfium.PdfDocument(str(FIXTURES / f"{stem}.pdf"))
     assert doc[page - 1].get_rotation() == 90
-    assert ex._view(doc[page - 1]).rotation == (90 if turned else 0)
+    assert textgrid.page_view(doc[page - 1]).rotation == (90 if turned else 0)
     doc.close()
     report = extract_report(FIXTURES / f"{stem}.pdf")
     assert_matches(report, truth(stem))
@@ -116,10 +118,10 @@ def test_rotated_page_extracts_like_any_other(stem: str, page: int, turned: bool
 
 def test_view_maps_boxes_both_ways() -> None:
     for rotation in (90, 180, 270):
-        view = ex._View(rotation, (0.0, 0.0, 595.0, 842.0))
+        view = textgrid.View(rotation, (0.0, 0.0, 595.0, 842.0))
         box = (100.0, 200.0, 150.0, 210.0)
         assert view.stored(view.shown(box)) == pytest.approx(box)
-    assert ex._View(90, (0.0, 0.0, 595.0, 842.0)).shown((0, 0, 10, 10)) == (0, 585, 10, 595)
+    assert textgrid.View(90, (0.0, 0.0, 595.0, 842.0)).shown((0, 0, 10, 10)) == (0, 585, 10, 595)
 
 
 def test_owner_password_only_pdf_extracts() -> None:
@@ -165,7 +167,7 @@ def test_borderless_blank_column_does_not_shift_the_others(
     shifted into the empty one's place (the identities would not catch such a shift: the
     derived totals would add up)."""
     if not infer_blank_columns:
-        monkeypatch.setattr(ex, "_add_blank_columns", lambda *args: None)
+        monkeypatch.setattr(textgrid, "_add_blank_columns", lambda *args: None)
     report = extract_report(FIXTURES / "borderless-blank-column.pdf")
     want = {(c["table"], c["item"], c["measure"]): c["value"]
             for c in truth("borderless-blank-column")["cells"]}
@@ -258,7 +260,7 @@ def test_stcsm_style_numbering_and_short_labels() -> None:
     assert empty_total.value is None and BLANK in empty_total.flags  # never an invented zero
 
 
-def lattice_grids(stem: str) -> list[tuple[int, list[list[ex._Span]]]]:
+def lattice_grids(stem: str) -> list[tuple[int, list[list[textgrid.Span]]]]:
     """(page, grid of merged spans) of every ruled table Camelot finds in a fixture."""
     pdf = FIXTURES / f"{stem}.pdf"
     doc = pdfium.PdfDocument(str(pdf))
@@ -315,14 +317,14 @@ def test_labels_with_stray_spaces_and_line_breaks(reader: str,
 
 
 def test_label_blocks_join_a_centred_label_wrapped_inside_a_word() -> None:
-    def run(text: str, x0: float, top: float) -> ex._Run:
-        return ex._Run(text, (x0, top - 10, x0 + 10 * len(text), top))
+    def run(text: str, x0: float, top: float) -> textgrid._Run:
+        return textgrid._Run(text, (x0, top - 10, x0 + 10 * len(text), top))
 
-    block = ex._label_blocks([run("行政规范性", 100, 500), run("文件", 115, 489)], [494.5])
+    block = textgrid._label_blocks([run("行政规范性", 100, 500), run("文件", 115, 489)], [494.5])
     assert [b.text for b in block] == ["行政规范性文件"]
     # two centred labels of two rows stay apart
-    rows = ex._label_blocks([run("规章", 115, 500), run("行政规范性文件", 100, 489)],
-                            [495.0, 484.0])
+    rows = textgrid._label_blocks([run("规章", 115, 500), run("行政规范性文件", 100, 489)],
+                                  [495.0, 484.0])
     assert [b.text for b in rows] == ["规章", "行政规范性文件"]
 
 
@@ -334,13 +336,11 @@ def test_label_blocks_join_a_centred_label_wrapped_inside_a_word() -> None:
     ("二、上年结转政府信息\r\n公开申请数量", "carried_in")])
 def test_match_label_ignores_spaces_breaks_and_bracket_width(printed: str, item: str | None,
                                                              ) -> None:
-    from etl import template as tpl
-
     assert ex.match_label(printed, tpl.label_keys("2021", "requests")) == (item, True)
 
 
 def test_column_names_read_through_spaces_and_breaks() -> None:
-    row = [ex._Span(t, (0, 0, 1, 1)) for t in (
+    row = [textgrid.Span(t, (0, 0, 1, 1)) for t in (
         "", "", "", "自 然\r\n人", "商 \r\n业 \r\n企 \r\n业", "科研\r\n机构",
         "社会\r\n公益\r\n组织", "法律服务 机构", "其他", "总\r\n计")]
     assert ex._column_names([row], 7, "2021") == [
@@ -355,7 +355,7 @@ def test_section_heading_merged_into_the_first_cell() -> None:
     firsts = {len(g[0]): g[0] for _, g in lattice_grids("heading-in-cell")}
     assert {s.text for s in firsts[4]} == {"二、主动公开政府信息情况"}
     assert {s.text for s in firsts[15]} == {"四、政府信息公开行政复议、行政诉讼情况"}
-    assert ex._squash(firsts[10][0].text).startswith(
+    assert tpl.squash(firsts[10][0].text).startswith(
         "三、收到和处理政府信息公开申请情况(本列数据的勾稽关系为")
     report = extract_report(FIXTURES / "heading-in-cell.pdf")
     assert_matches(report, truth("heading-in-cell"))
@@ -374,10 +374,10 @@ def test_split_requests_table_repeating_only_the_column_names() -> None:
     """The second part of the split requests table headed by one row, 自然人 … 总计."""
     parts = [g for _, g in lattice_grids("header-row-only") if len(g[0]) == 10]
     assert len(parts) == 2
-    assert ex._squash(parts[0][0][0].text).startswith("(本列数据")  # three header rows
+    assert tpl.squash(parts[0][0][0].text).startswith("(本列数据")  # three header rows
     second = parts[1]
     assert [s.text for s in second[0][:3]] == ["", "", ""]
-    assert ex._column_names(second[:1], 7, "2021") == [*ex.tpl.APPLICANTS, "total"]
+    assert ex._column_names(second[:1], 7, "2021") == [*tpl.APPLICANTS, "total"]
     assert not any("申请人情况" in s.text for row in second for s in row)
     assert_matches(extract_report(FIXTURES / "header-row-only.pdf"), truth("header-row-only"))
 
@@ -404,7 +404,7 @@ def test_text_overflowing_into_a_neighbouring_cell_is_flagged() -> None:
     apart there ("40 ８") are not a number anyone printed, so the cell is flagged."""
     report = extract_report(FIXTURES / "cell-overflow-2019.pdf")
     cell = report.cells[("active", "procurement", "projects")]
-    assert ex._squash(cell.printed).startswith("40")
+    assert tpl.squash(cell.printed).startswith("40")
     assert LOW_CONFIDENCE in cell.flags and "neighbouring cell" in cell.note
     assert report.cells[("active", "procurement", "amount_10k_yuan")].value == 84933.6787
     ok = report.cells[("active", "licensing", "change")]

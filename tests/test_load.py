@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from etl import template as tpl
 from etl.checks import check_chain, check_report
 from etl.cli import cli
+from etl.layout import address, layout
 from etl.load import load
 from etl.report import Report
-from etl.sheets import address, layout
 from tests.conftest import SAMPLES, expected
 
 
@@ -274,7 +274,7 @@ def test_ensure_schema_adds_columns_an_older_database_lacks(tmp_path: Path) -> N
 
 
 def _at(template: str, key: tuple[str, str, str]) -> tuple[str, str]:
-    from etl.sheets import address, layout
+    from etl.layout import address, layout
 
     sheet, row, col = layout(template)[key]
     return sheet, address(sheet, row, col).split("!")[1]
@@ -291,7 +291,7 @@ def _set(key: tuple[str, str, str], value: object) -> object:
 
 
 def _move_row(path: Path) -> str:
-    from etl.sheets import address, code_cells
+    from etl.layout import address, code_cells
 
     (sheet, row, col), _ = code_cells("2021")[("requests", "granted", "total")]
     wb = openpyxl.load_workbook(path)

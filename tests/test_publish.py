@@ -19,9 +19,9 @@ from datasette.app import Datasette
 from sqlite_utils import Database
 
 from etl.cli import cli
+from etl.layout import address, layout
 from etl.load import load
 from etl.publish import datasette_args, ensure_views, inspect_file, metadata_for
-from etl.sheets import address, layout
 from tests.conftest import REPO
 
 METADATA = yaml.safe_load((REPO / "metadata.yml").read_text(encoding="utf-8"))

@@ -22,23 +22,11 @@ from etl.checks import check_report
 from etl.cli import cli
 from etl.errors import WorkbookError
 from etl.extract import extract_report
+from etl.layout import TITLE_ROW, address, check_cells, code_cells, identities, layout
 from etl.load import load
 from etl.report import Report
-from etl.sheets import (
-    TITLE_ROW,
-    address,
-    blank_report,
-    check_cells,
-    code_cells,
-    fingerprint,
-    identities,
-    layout,
-    manual_report_id,
-    problem_table,
-    read_workbook,
-    stored_fingerprint,
-    write_workbook,
-)
+from etl.sheets import blank_report, fingerprint, manual_report_id, write_workbook
+from etl.sheets_read import problem_table, read_workbook, stored_fingerprint
 from tests.conftest import SAMPLES
 
 
