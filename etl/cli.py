@@ -199,7 +199,8 @@ def template(agency: str, year: int, template_name: str | None, sheets_dir: Path
         ogi template --agency 吴忠市人民政府办公室 --year 2024 --sheets sheets/
     """
     from etl.sheets import write_template
+    from etl.template import default_template
 
     path = write_template(agency, year, template_name, sheets_dir)
-    click.echo(f"written  {path}: blank {template_name or ('2021' if year >= 2021 else '2019')}"
+    click.echo(f"written  {path}: blank {template_name or default_template(year)}"
                f" template for {agency} {year}")

@@ -47,7 +47,6 @@ _TABLE_MARKERS = ("信息内容", "申请人情况", "予以公开", "不予公�
 _TEMPLATE_MARKERS = {"2021": ("本年制发件数", "本年废止件数", "现行有效件数"),
                      "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量")}
 _TITLE = re.compile(r"(?P<agency>[^\d《》“”]{0,60}?)(?P<year>20\d\d)年度?政府信息公开工作年度报告")
-_APPEAL_MEASURES = ("upheld", "corrected", "other", "pending", "total")
 
 
 def sha256_file(path: Path) -> str:
@@ -203,17 +202,15 @@ def _value_columns(grid: list[list[Span]]) -> int:
     """How many trailing columns hold values: the widest trailing run of numeric cells."""
     k = 0
     for row in grid:
-        run, leftmost = len(row), None
+        leftmost = None
         for c in range(len(row) - 1, -1, -1):
             text = row[c].text
             if is_number_like(text):
                 leftmost = c
             elif text and text not in NOT_A_NUMBER:
                 break
-            run = c
         if leftmost is not None:
             k = max(k, len(row) - leftmost)
-        del run
     return k
 
 
@@ -293,7 +290,7 @@ def _map_table(grid: list[list[Span]], b: _Builder) -> None:
             ):
                 for n, span in enumerate(vals):
                     group = tpl.items(t, "appeals")[n // 5]
-                    b.put(("appeals", group, _APPEAL_MEASURES[n % 5]), span, True)
+                    b.put(("appeals", group, tpl.measures(t, "appeals")[n % 5]), span, True)
                 return
         return
     keys = tpl.label_keys(t, section)

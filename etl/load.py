@@ -26,6 +26,8 @@ from etl.report import Cell, Report
 from etl.sheets_read import extracted_values, read_workbook
 
 CHAIN_RULES = ("requests.carry_chain", "active.in_force_chain")
+# Tables holding a report's rows, rewritten whenever it is loaded (corrections accumulate).
+REPORT_ROWS = ("cells", "checks", "narrative", "report_totals")
 
 # Declarative schema: the database contract other tools and the canned queries rely on.
 SCHEMA = """
@@ -227,7 +229,7 @@ def _write_rows(db: Database, report: Report, workbook: str, extracted: dict | N
                 stamp: dict | None) -> None:
     results = check_report(report)
     where = layout(report.template)
-    for table in ("cells", "checks", "narrative", "report_totals"):
+    for table in REPORT_ROWS:
         db.conn.execute(f"DELETE FROM {table} WHERE report_id = ?", [report.report_id])
     place = place_of(report.agency)  # from the agency as the reviewer left it
     cells = report.cells.values()
@@ -423,8 +425,7 @@ def _load(db: Database, sheets_dir: Path, prune: bool, full: bool,
         affected.update(r["agency"] for r in gone_rows)
         with db.atomic():
             for report_id in gone:
-                for table in ("cells", "checks", "corrections", "narrative", "report_totals",
-                              "reports"):
+                for table in (*REPORT_ROWS, "corrections", "reports"):
                     db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
         result.pruned = gone
     if result.loaded or result.pruned:

@@ -17,16 +17,16 @@ from typing import NoReturn
 
 import yaml
 
+from etl import template as tpl
 from etl.errors import EtlError
 
 SQL_TIME_LIMIT_MS = 3000
 DB_NAME = "ogi"  # the database name metadata.yml describes (Datasette names it by file stem)
 
-REQUEST_MEASURES = (("natural_person", "自然人"), ("commercial", "商业企业"),
-                    ("research", "科研机构"), ("social_org", "社会公益组织"),
-                    ("legal_service", "法律服务机构"), ("other_org", "其他"), ("total", "总计"))
-APPEAL_MEASURES = (("upheld", "结果维持"), ("corrected", "结果纠正"), ("other", "其他结果"),
-                   ("pending", "尚未审结"), ("total", "总计"))
+# Sections 三 and 四 have the same columns in both templates: named as the template prints them.
+REQUEST_MEASURES, APPEAL_MEASURES = (
+    tuple((m, tpl.measure_label("2021", section, m)) for m in tpl.measures("2021", section))
+    for section in ("requests", "appeals"))
 # Both templates' section 二 measures in one wide form; a template leaves the other's NULL.
 ACTIVE_MEASURES = (("issued", "本年制发件数"), ("repealed", "本年废止件数"),
                    ("in_force", "现行有效件数"), ("made", "本年新制作数量"),

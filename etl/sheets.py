@@ -555,7 +555,7 @@ def _place_source_images(wb: openpyxl.Workbook, report: Report, pdf: Path) -> No
 def blank_report(agency: str, year: int, template: str | None = None) -> Report:
     """An empty report for manual entry (a scan that cannot be extracted): every value empty,
     status ``extracted``, its id from agency and year."""
-    template = template or ("2021" if year >= 2021 else "2019")
+    template = template or tpl.default_template(year)
     if template not in tpl.TEMPLATES:
         raise EtlError(f"template must be one of {', '.join(tpl.TEMPLATES)}, not {template!r}")
     return Report(report_id=manual_report_id(agency, year), template=template, agency=agency,

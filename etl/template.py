@@ -50,6 +50,12 @@ class CellSpec:
         return "count"
 
 
+def default_template(year: int) -> str:
+    """The template a report of ``year`` is expected to use (the 2021 format applies from
+    the 2021 reports on); extraction never relies on it, it tells from the headings."""
+    return "2021" if year >= 2021 else "2019"
+
+
 @cache
 def cells(template: str) -> tuple[CellSpec, ...]:
     """Every cell of ``template`` in the order of ``gidar-cells.csv``."""
