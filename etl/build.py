@@ -15,8 +15,8 @@ from pathlib import Path
 from etl.checks import check_report
 from etl.errors import EtlError
 from etl.extract import extract_report, report_id_for, sha256_file
-from etl.report import Report
-from etl.sheets import fingerprint, write_workbook
+from etl.report import Report, fingerprint
+from etl.sheets import write_workbook
 from etl.sheets_read import (
     extracted_values,
     read_workbook,

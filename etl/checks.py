@@ -1,7 +1,9 @@
 """The accounting identities of the official format, as pure functions of a report.
 
-Rule names are those of ``gidar-format.md``. A rule whose operands are not all known is not
-evaluated (no invented zeros), so it yields no result rather than a false failure.
+The identities themselves are data (``etl.template.identities``, from
+``gidar-structure.yml``); this module evaluates them. A rule whose operands are not all
+known is not evaluated (no invented zeros), so it yields no result rather than a false
+failure; ``unevaluable`` lists those whose known operands say a number is missing.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from dataclasses import dataclass
 from etl import template as tpl
 from etl.report import Number, Report
 
-# Tolerance for 万元 amounts printed with four decimals.
-_EPS = 1e-6
+# Tolerance of every identity: 万元 amounts are printed with up to four decimals.
+TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -24,62 +26,59 @@ class CheckResult:
 
     @property
     def ok(self) -> bool:
-        return abs(self.expected - self.actual) < _EPS
+        return abs(self.expected - self.actual) < TOLERANCE
 
 
-def _sum(values: list[Number | None]) -> Number | None:
+def sum_known(values: list[Number | None]) -> Number | None:
+    """The sum, or None when any operand is unknown: an identity over a blank is not
+    evaluated, never evaluated as if the blank were 0."""
     return None if any(v is None for v in values) else sum(values)  # type: ignore[arg-type]
-
-
-def _outcomes(template: str) -> list[str]:
-    """The outcome rows of 三、本年度办理结果, which add up to ``handled_total``."""
-    rows = tpl.items(template, "requests")
-    return rows[rows.index("granted"):rows.index("handled_total")]
 
 
 def check_report(report: Report) -> list[CheckResult]:
     """Every single-report identity that can be evaluated on ``report``."""
-    t, v = report.template, report.value
     results: list[CheckResult] = []
-
-    def add(rule: str, subject: str, expected: Number | None, actual: Number | None) -> None:
+    for ident in tpl.identities(report.template):
+        expected = sum_known([report.cells[k].value for k in ident.expected])
+        actual = sum_known([report.cells[k].value for k in ident.actual])
         if expected is not None and actual is not None:
-            results.append(CheckResult(rule, subject, expected, actual))
-
-    for m in tpl.measures(t, "requests"):
-        add("requests.balance", m,
-            _sum([v("requests", "new", m), v("requests", "carried_in", m)]),
-            _sum([v("requests", "handled_total", m), v("requests", "carried_out", m)]))
-    for m in tpl.measures(t, "requests"):
-        add("requests.handled_sum", m,
-            _sum([v("requests", i, m) for i in _outcomes(t)]),
-            v("requests", "handled_total", m))
-    for i in tpl.items(t, "requests"):
-        add("requests.row_total", i,
-            _sum([v("requests", i, a) for a in tpl.APPLICANTS]),
-            v("requests", i, "total"))
-    for i in tpl.items(t, "appeals"):
-        add("appeals.row_total", i,
-            _sum([v("appeals", i, m) for m in ("upheld", "corrected", "other", "pending")]),
-            v("appeals", i, "total"))
+            results.append(CheckResult(ident.rule, ident.subject, expected, actual))
     return results
 
 
 def check_chain(report: Report, previous: Report) -> list[CheckResult]:
     """Cross-year identities between ``report`` and the same agency's report of the year before."""
     results: list[CheckResult] = []
-    for m in tpl.measures(report.template, "requests"):
-        if m in tpl.measures(previous.template, "requests"):
-            exp, act = previous.value("requests", "carried_out", m), report.value(
-                "requests", "carried_in", m)
-            if exp is not None and act is not None:
-                results.append(CheckResult("requests.carry_chain", m, exp, act))
-    if report.template == previous.template == "2021":
-        for item in ("rules", "normative_docs"):
-            prev, issued, repealed, now = (
-                previous.value("active", item, "in_force"), report.value("active", item, "issued"),
-                report.value("active", item, "repealed"), report.value("active", item, "in_force"))
-            if None not in (prev, issued, repealed, now):
-                results.append(CheckResult("active.in_force_chain", item,
-                                           prev + issued - repealed, now))  # type: ignore[operator]
+    for ident in tpl.chain_identities(report.template, previous.template):
+        prev = previous.cells[ident.previous].value
+        plus = sum_known([report.cells[k].value for k in ident.plus])
+        minus = sum_known([report.cells[k].value for k in ident.minus])
+        actual = report.cells[ident.actual].value
+        if None not in (prev, plus, minus, actual):
+            results.append(CheckResult(ident.rule, ident.subject,
+                                       prev + plus - minus, actual))  # type: ignore[operator]
     return results
+
+
+@dataclass(frozen=True)
+class Gap:
+    """An identity that cannot be evaluated although its known operands are not all 0: a
+    blank total beside non-zero parts, say. ``missing``: the cells without a value."""
+
+    rule: str
+    subject: str
+    missing: tuple[tuple[str, str, str], ...]
+
+
+def unevaluable(report: Report) -> list[Gap]:
+    """Identities left unevaluated by a missing operand while another operand is known and
+    non-zero: a miss of that shape must never be silent (all blank, or blanks beside
+    zeros, is how reports print nothing to count, and says nothing)."""
+    gaps: list[Gap] = []
+    for ident in tpl.identities(report.template):
+        keys = (*ident.expected, *ident.actual)
+        values = [report.cells[k].value for k in keys]
+        if None in values and any(v not in (None, 0) for v in values):
+            gaps.append(Gap(ident.rule, ident.subject,
+                            tuple(k for k, v in zip(keys, values, strict=True) if v is None)))
+    return gaps

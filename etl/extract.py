@@ -28,7 +28,6 @@ from etl import template as tpl
 from etl.checks import check_report
 from etl.errors import PdfError
 from etl.narrative import narrative_sections
-from etl.place import place_of
 from etl.report import (
     ABSENT,
     DERIVED,
@@ -41,11 +40,6 @@ from etl.report import (
 )
 from etl.textgrid import AS_DRAWN, Span, View, borderless_grids, page_view
 
-# Words that only occur on pages carrying one of the three tables.
-_TABLE_MARKERS = ("信息内容", "申请人情况", "予以公开", "不予公开", "无法提供", "不予处理",
-                  "结转下年度", "结果维持", "结果纠正", "尚未审结")
-_TEMPLATE_MARKERS = {"2021": ("本年制发件数", "本年废止件数", "现行有效件数"),
-                     "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量")}
 _TITLE = re.compile(r"(?P<agency>[^\d《》“”]{0,60}?)(?P<year>20\d\d)年度?政府信息公开工作年度报告")
 
 
@@ -126,7 +120,7 @@ _MIN_RULE_SEGMENTS = 6  # the outline and one inner rule of the smallest table
 def detect_template(text: str) -> str | None:
     """The template from the section 二 headings, never from the year."""
     flat = tpl.squash(text)
-    hits = {t: sum(m in flat for m in marks) for t, marks in _TEMPLATE_MARKERS.items()}
+    hits = {t: sum(m in flat for m in marks) for t, marks in tpl.template_markers().items()}
     best = max(hits, key=hits.__getitem__)
     return best if hits[best] else None
 
@@ -275,27 +269,30 @@ def _map_table(grid: list[list[Span]], b: _Builder) -> None:
     k = _value_columns(grid)
     if k == 0:
         return
-    if k >= 15:
+    # The section by how many value columns it prints: appeals 15; requests 7, or 6 without
+    # its 总计 column; active 1 to 3.
+    if k >= tpl.value_columns(t, "appeals"):
         section = "appeals"
-    elif k >= 6:
+    elif k >= len(tpl.APPLICANTS):
         section = "requests"
     else:
         section = "active"
     if section == "appeals":
         # The appeals table has no row labels: its one data row is the last fully numeric one.
+        width = tpl.value_columns(t, "appeals")
         for row in reversed(grid):
-            vals = row[ncols - 15:]
+            vals = row[ncols - width:]
             if any(is_number_like(s.text) for s in vals) and all(
                 is_number_like(s.text) or not s.text or s.text in NOT_A_NUMBER for s in vals
             ):
+                per = len(tpl.measures(t, "appeals"))
                 for n, span in enumerate(vals):
-                    group = tpl.items(t, "appeals")[n // 5]
-                    b.put(("appeals", group, tpl.measures(t, "appeals")[n % 5]), span, True)
+                    group = tpl.items(t, "appeals")[n // per]
+                    b.put(("appeals", group, tpl.measures(t, "appeals")[n % per]), span, True)
                 return
         return
-    keys = tpl.label_keys(t, section)
-    aliases = {tpl.normalize_label(a): i for a, i in _ALIASES.get((t, section), {}).items()}
-    keys = {**aliases, **keys}
+    keys = {**{a: i for a, i in tpl.label_aliases(section).items()
+               if i in tpl.items(t, section)}, **tpl.label_keys(t, section)}
     by_header = None
     if section == "requests":
         # A part printed without the header rows takes the names of the part before it.
@@ -306,8 +303,8 @@ def _map_table(grid: list[list[Span]], b: _Builder) -> None:
         label = _leaf_label(row, ncols - k)
         item, confident = match_label(label, keys)
         if item is None:
-            if section == "requests" and t == "2021" and tpl.normalize_label(
-                    label) == _MERGED_OTHER and k <= 7:
+            if section == "requests" and _other_subrows(t) and tpl.normalize_label(
+                    label) == _merged_other_label() and k <= 7:
                 for name, span in zip(by_header or [*tpl.APPLICANTS, "total"][:k],
                                       row[ncols - k:], strict=False):
                     b.merged_other.setdefault(name, (span, b.page))
@@ -322,17 +319,15 @@ def _map_table(grid: list[list[Span]], b: _Builder) -> None:
             b.put((section, item, name), span, confident)
 
 
-# Printed variants of labels seen in real reports: (template, section) -> label -> item.
-_ALIASES = {
-    (t, "active"): {"规范性文件": "normative_docs", "行政规范性文件": "normative_docs"}
-    for t in tpl.TEMPLATES
-} | {
-    # 洪泽 2023/2024 print 2.其他法律行政止公开 (法规禁 dropped).
-    ("2021", "requests"): {"其他法律行政止公开": "withheld_prohibited"},
-}
-# The 2021 group （六）其他处理 printed as one row without its three sub-rows (洪泽).
-_MERGED_OTHER = "其他处理"
-_OTHER_SUBROWS = ("other_no_correction", "other_no_fee", "other_misc")
+def _other_subrows(template: str) -> tuple[str, ...]:
+    """The sub-rows of （六）其他处理 (2021; the 2019 template has none), which some reports
+    print as one row without them (洪泽)."""
+    return tpl.group_items(template, "requests", "other")
+
+
+def _merged_other_label() -> str:
+    return tpl.normalize_label(next(g.label for g in tpl.row_groups("2021", "requests")
+                                    if g.code == "other"))
 
 
 def _split_merged_other(b: _Builder) -> None:
@@ -343,13 +338,13 @@ def _split_merged_other(b: _Builder) -> None:
     cannot be split, so the sub-rows stay NULL flagged ``absent`` + ``low_confidence`` with
     the printed value in the note (and handled_sum is not evaluated for that column, rather
     than failing falsely). Nothing is invented either way."""
-    if not b.merged_other or any(
-            k[1] in _OTHER_SUBROWS for k in b.seen if k[0] == "requests"):
+    subrows = _other_subrows(b.report.template)
+    if not b.merged_other or any(k[1] in subrows for k in b.seen if k[0] == "requests"):
         return
     for measure, (span, page) in b.merged_other.items():
         value, _, _ = parse_number(span.text, "count")
         box = tuple(round(x, 2) for x in span.box)
-        for item in _OTHER_SUBROWS:
+        for item in subrows:
             cell = b.report.cells.get(("requests", item, measure))
             if cell is None:
                 continue
@@ -446,7 +441,7 @@ def extract_report(path: str | Path) -> Report:
                                  "entry with `ogi template`")
         template = detect_template("".join(texts))
         pages = [n for n, t in enumerate(texts, 1)
-                 if any(m in tpl.squash(t) for m in _TABLE_MARKERS)]
+                 if any(m in tpl.squash(t) for m in tpl.table_markers())]
         blank = [n for n, t in enumerate(texts, 1) if not t.strip()]
         image_pages = blank if blank and _has_images(doc, blank) else []
         if template is None or not pages:
@@ -460,7 +455,6 @@ def extract_report(path: str | Path) -> Report:
                         year=year, source_file=path.name, sha256=sha256_file(path),
                         extracted_at=datetime.now(UTC).isoformat(timespec="seconds"),
                         narrative=narrative_sections(texts))
-        report.set_place(place_of(agency))
         builder = _Builder(report)
         ruled = set()
         opened = {n: doc[n - 1] for n in pages}

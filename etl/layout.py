@@ -5,22 +5,26 @@ Each table sheet (``active``, ``requests``, ``appeals``) is drawn as the officia
 (``plan``): a title in row ``TITLE_ROW``, then one or more (sub-)tables (``Block``), each with
 its header rows, a hidden row with the measure codes of its columns, and one row per item
 with the item code in hidden column A and its label nested as the official table nests it
-(``label_path``). ``layout`` says where each value cell lives, ``code_cells`` where its codes
-are, ``check_cells`` where each identity of the format (``identities``) is checked beside the
-grid. The writer (``etl.sheets``) draws by this plan and the reader (``etl.sheets_read``) finds
-the cells by it, so the two cannot disagree; ``legacy_places`` is the grid of workbooks
-written before the official drawing, still read.
+(``etl.template.label_path``). ``positions`` says where each value cell and its codes live,
+``layout`` where each value cell lives, ``check_cells`` where each identity of the format
+(``etl.template.identities``) is checked beside the grid. The writer (``etl.sheets``) draws by
+this plan and the reader (``etl.sheets_read``) finds the cells by it, so the two cannot
+disagree.
+
+The meta sheet has one field a row: its code in hidden column ``META_CODE_COL``, its Chinese
+label in ``META_LABEL_COL``, its value in ``META_VALUE_COL``; the reader finds fields by code,
+whatever row they are in. Statuses are shown as ``STATUS_LABELS`` and stored as their codes.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 
 from openpyxl.utils import get_column_letter
 
 from etl import template as tpl
+from etl.errors import EtlError
 from etl.template import Key
 
 # The sheets, found by name; the meta sheet has one field a row (from row 2), the hidden
@@ -31,8 +35,24 @@ META_FIELDS = ("report_id", "agency", "year", "template", "source_file", "sha256
                "extracted_at", "status", "reviewer", "note", "province", "city", "county",
                "adcode", "level")
 STATUSES = ("extracted", "reviewed")
+# What a person reads and picks for each status (the database keeps the codes).
+STATUS_LABELS = {"extracted": "未审核", "reviewed": "已审核"}
+META_LABELS = {"report_id": "报告编号", "agency": "机关名称", "year": "年度", "template": "模板",
+               "source_file": "来源文件", "sha256": "来源文件 SHA-256", "extracted_at": "提取时间",
+               "status": "状态", "reviewer": "审核人", "note": "备注", "province": "省",
+               "city": "市", "county": "县（区）", "adcode": "行政区划代码", "level": "层级"}
+# What a reviewer may change on the meta sheet; the rest is provenance, locked and ignored
+# (with a warning) when edited.
+META_EDITABLE = ("agency", "year", "status", "reviewer", "note")
+# The place fields are shown for information only: the loader derives them from the agency.
+META_PLACE = ("province", "city", "county", "adcode", "level")
+META_CODE_COL, META_LABEL_COL, META_VALUE_COL = 1, 2, 3
+# The hidden _ogi sheet: key in column A, value in column B, one a row. What ogi wrote:
+# the fingerprint of the data, the workbook's own file name and report id (a workbook is
+# bound to them: a copy renamed or relabelled as another report is refused), when.
+OGI_KEYS = ("fingerprint", "report_id", "workbook", "source_sha256", "written_at")
 CELLS_COLUMNS = ("section", "item", "measure", "address", "extracted", "printed", "page", "box",
-                 "flags", "note")
+                 "flags", "note", "confidence")
 TITLE_ROW = 1  # every table sheet: the section's title in row 1, its grid below
 
 # --- the layout: the official tables, drawn the same way for every report ------------------
@@ -40,22 +60,6 @@ TITLE_ROW = 1  # every table sheet: the section's title in row 1, its grid below
 # Label columns (B ..) of each table sheet; the values start right after them.
 LABEL_WIDTHS = {"active": (26,), "requests": (6, 16, 40), "appeals": (10, 20)}
 _HEAD_ROWS = {"active": 1, "requests": 3, "appeals": 1}  # header rows of a (sub-)table
-# Section 二 is four (2019: five) sub-tables, each with its own title and header rows.
-_ACTIVE_BLOCKS = {
-    "2021": (("第二十条第（一）项", ("rules", "normative_docs")),
-             ("第二十条第（五）项", ("licensing",)),
-             ("第二十条第（六）项", ("penalty", "coercion")),
-             ("第二十条第（八）项", ("fees",))),
-    "2019": (("第二十条第（一）项", ("rules", "normative_docs")),
-             ("第二十条第（五）项", ("licensing", "other_services")),
-             ("第二十条第（六）项", ("penalty", "coercion")),
-             ("第二十条第（八）项", ("fees",)),
-             ("第二十条第（九）项", ("procurement",))),
-}
-_OUTCOMES = "三、本年度办理结果"
-_OUTCOME_GROUPS = {"三": "（三）不予公开", "四": "（四）无法提供", "五": "（五）不予处理",
-                   "六": "（六）其他处理"}
-_OUTCOME_LABEL = re.compile(r"三（([一二三四五六七])）(.*)")
 
 
 @dataclass(frozen=True)
@@ -110,9 +114,9 @@ class SheetPlan:
 def plan(template: str, section: str) -> SheetPlan:
     """The drawing of one table sheet of ``template``; ``layout`` and the writer read it."""
     items = tpl.items(template, section)
-    groups = _ACTIVE_BLOCKS[template] if section == "active" else (("", tuple(items)),)
+    groups = tpl.subtables(template) if section == "active" else (("", tuple(items)),)
     if tuple(i for _, group in groups for i in group) != items:
-        raise ValueError(f"{template}/{section}: the sub-tables do not cover the template's items")
+        raise EtlError(f"{template}/{section}: the sub-tables do not cover the template's items")
     width = max(len(tpl.measures(template, section, i)) for i in items)
     blocks, row = [], TITLE_ROW + 1
     for title, group in groups:
@@ -128,9 +132,9 @@ def plan(template: str, section: str) -> SheetPlan:
 
 
 @cache
-def places(template: str) -> dict[Key, tuple[str, int, int, int]]:
+def positions(template: str) -> dict[Key, tuple[str, int, int, int]]:
     """Where each cell of ``template`` lives and where its measure code is: key -> (sheet,
-    row, column, row of its measure code); ``layout`` and ``code_cells`` are views of it."""
+    row, column, row of its measure code; its item code is in column A of its row)."""
     where: dict[Key, tuple[str, int, int, int]] = {}
     for section in tpl.SECTIONS:
         p = plan(template, section)
@@ -145,73 +149,14 @@ def layout(template: str) -> dict[Key, tuple[str, int, int]]:
     """Where each cell of ``template`` lives: key -> (sheet, row, column). Deterministic, so
     the reader finds cells by the same rule the writer placed them; the one source of
     workbook addresses."""
-    return {key: (sheet, r, c) for key, (sheet, r, c, _) in places(template).items()}
-
-
-def code_cells(template: str) -> dict[Key, tuple[tuple[str, int, int], tuple[str, int, int]]]:
-    """Where the codes of each cell are written: key -> (its item code: hidden column A of
-    its row, its measure code: the hidden code row of its sub-table, above its column)."""
-    return {key: ((sheet, r, 1), (sheet, code_row, c))
-            for key, (sheet, r, c, code_row) in places(template).items()}
-
-
-def label_path(template: str, section: str, item: str) -> list[str]:
-    """An item's label as the official table nests it, outermost first: ``三（三）1.属于国家秘密``
-    -> [三、本年度办理结果, （三）不予公开, 1.属于国家秘密]."""
-    label = tpl.item_label(template, section, item)
-    if section == "requests" and (m := _OUTCOME_LABEL.fullmatch(label)):
-        number, rest = m.groups()
-        if re.match(r"\d", rest):
-            return [_OUTCOMES, _OUTCOME_GROUPS[number], rest]
-        return [_OUTCOMES, f"（{number}）{rest}"]
-    if section == "appeals" and "·" in label:
-        return label.split("·", 1)
-    return [label]
+    return {key: (sheet, r, c) for key, (sheet, r, c, _) in positions(template).items()}
 
 
 def address(sheet: str, row: int, col: int) -> str:
     return f"{sheet}!{get_column_letter(col)}{row}"
 
 
-# --- the identities, as cells, and where each is checked ---------------------------------
-
-@dataclass(frozen=True)
-class Identity:
-    """One single-report identity of the format: sum(expected) = sum(actual)."""
-
-    rule: str
-    subject: str
-    expected: tuple[Key, ...]
-    actual: tuple[Key, ...]
-    statement: str
-
-
-def identities(template: str) -> list[Identity]:
-    """Every single-report identity of ``template`` with the cells it adds up; the same rules,
-    in the same order, as ``etl.checks.check_report`` (a test holds them together)."""
-    rows = tpl.items(template, "requests")
-    outcomes = rows[rows.index("granted"):rows.index("handled_total")]
-    found: list[Identity] = []
-    for m in tpl.measures(template, "requests"):
-        found.append(Identity(
-            "requests.balance", m, (("requests", "new", m), ("requests", "carried_in", m)),
-            (("requests", "handled_total", m), ("requests", "carried_out", m)),
-            "一 + 二 = 三（七）+ 四"))
-    for m in tpl.measures(template, "requests"):
-        found.append(Identity(
-            "requests.handled_sum", m, tuple(("requests", i, m) for i in outcomes),
-            (("requests", "handled_total", m),), "三（一）至（六）之和 = 三（七）总计"))
-    for i in rows:
-        found.append(Identity(
-            "requests.row_total", i, tuple(("requests", i, a) for a in tpl.APPLICANTS),
-            (("requests", i, "total"),), "六类申请人之和 = 总计"))
-    for i in tpl.items(template, "appeals"):
-        found.append(Identity(
-            "appeals.row_total", i,
-            tuple(("appeals", i, m) for m in ("upheld", "corrected", "other", "pending")),
-            (("appeals", i, "total"),), "维持 + 纠正 + 其他 + 尚未审结 = 总计"))
-    return found
-
+# --- where each identity is checked ------------------------------------------------------
 
 CheckPlace = tuple[str, tuple[int, int], tuple[int, int]]  # sheet, live (row, col), stored
 
@@ -223,30 +168,29 @@ def check_cells(template: str) -> dict[tuple[str, str], CheckPlace]:
     where = layout(template)
     found: dict[tuple[str, str], CheckPlace] = {}
     below = plan(template, "requests").last_row + 2
-    row_rules = ("requests.balance", "requests.handled_sum")
-    for ident in identities(template):
+    column_rules = list(dict.fromkeys(i.rule for i in tpl.identities(template)
+                                      if i.per == "measure"))
+    for ident in tpl.identities(template):
         sheet, r, c = where[ident.actual[0]]
-        if ident.rule in row_rules:
-            n = row_rules.index(ident.rule)
-            found[(ident.rule, ident.subject)] = (sheet, (below + n, c), (below + 2 + n, c))
+        if ident.per == "measure":
+            n = column_rules.index(ident.rule)
+            found[(ident.rule, ident.subject)] = (sheet, (below + n, c),
+                                                  (below + len(column_rules) + n, c))
         else:
             live = plan(template, sheet).last_col + 1
             found[(ident.rule, ident.subject)] = (sheet, (r, live), (r, live + 1))
     return found
 
 
-# --- the grid of older workbooks, still read ---------------------------------------------
-
-@cache
-def legacy_places(template: str) -> dict[Key, tuple[str, int, int, int]]:
-    """The grid of workbooks written before the official drawing (one label column B, values
-    from C4, measure codes in row 3): still read, so such workbooks load as they are; ``ogi
-    extract --force`` redraws them."""
-    where: dict[Key, tuple[str, int, int, int]] = {}
-    for section in tpl.SECTIONS:
-        cols = tpl.measures(template, section)
-        for r, item in enumerate(tpl.items(template, section), 4):
-            for m in tpl.measures(template, section, item):
-                where[(section, item, m)] = (section, r, 3 + cols.index(m), 3)
-    return where
-
+def derived_formula(template: str, key: Key) -> str | None:
+    """The live formula ogi writes in a derived cell (a total the report does not print):
+    the sum of the operands of the row identity whose total it is, blank while one of them
+    is blank (never an invented 0). The reader recognises exactly this text as ogi's own;
+    None for a cell no row identity totals."""
+    ident = next((i for i in tpl.identities(template)
+                  if i.per == "item" and i.actual == (key,)), None)
+    if ident is None:
+        return None
+    where = layout(template)
+    refs = ",".join(f"{get_column_letter(where[k][2])}{where[k][1]}" for k in ident.expected)
+    return f'=IF(COUNT({refs})<{len(ident.expected)},"",SUM({refs}))'

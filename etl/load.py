@@ -5,7 +5,6 @@ previous rows, so loading is idempotent and a refused workbook leaves the databa
 from __future__ import annotations
 
 import itertools
-import json
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -22,12 +21,15 @@ from etl.extract import sha256_file
 from etl.layout import address, layout
 from etl.place import place_of
 from etl.publish import ensure_views
-from etl.report import Cell, Report
+from etl.report import DERIVED, Cell, Report, encode_box, encode_flags
 from etl.sheets_read import extracted_values, read_workbook
 
 CHAIN_RULES = ("requests.carry_chain", "active.in_force_chain")
 # Tables holding a report's rows, rewritten whenever it is loaded (corrections accumulate).
 REPORT_ROWS = ("cells", "checks", "narrative", "report_totals")
+# report_totals: the 总计 column of these rows, and of each of these groups' rows summed.
+TOTALS_ROWS = ("new", "carried_in", "granted", "partial", "handled_total", "carried_out")
+TOTALS_GROUPS = ("withheld", "unable", "rejected", "other")
 
 # Declarative schema: the database contract other tools and the canned queries rely on.
 SCHEMA = """
@@ -188,9 +190,9 @@ def _cell_row(report: Report, cell: Cell) -> dict:
             "measure": cell.measure, "value": cell.value,
             "item_label": tpl.item_label(report.template, cell.section, cell.item),
             "measure_label": tpl.measure_label(report.template, cell.section, cell.measure),
-            "printed": cell.printed, "page": cell.page,
-            "box": json.dumps(cell.box) if cell.box else None, "flags": ",".join(cell.flags),
-            "derived": int("derived" in cell.flags), "note": cell.note}
+            "printed": cell.printed, "page": cell.page, "box": encode_box(cell.box),
+            "flags": encode_flags(cell.flags), "derived": int(DERIVED in cell.flags),
+            "note": cell.note}
 
 
 def _sum(values: list) -> float | int | None:
@@ -203,26 +205,18 @@ def totals_row(report: Report) -> dict:
     """A report's headline numbers (the 总计 column of section 三, the totals of section
     四), kept in ``report_totals`` so that questions across thousands of reports read one
     row per report instead of summing two million cells."""
-    def total(prefix: str) -> float | int | None:
-        return _sum([report.value("requests", i, "total")
-                     for i in tpl.items(report.template, "requests") if i.startswith(prefix)])
+    def total(group: str) -> float | int | None:
+        rows = tpl.group_items(report.template, "requests", group) or (
+            (group,) if group in tpl.items(report.template, "requests") else ())
+        return _sum([report.value("requests", i, "total") for i in rows])
 
     groups = tpl.items(report.template, "appeals")
     return {"report_id": report.report_id,
-            **{item: report.value("requests", item, "total")
-               for item in ("new", "carried_in", "granted", "partial", "handled_total",
-                            "carried_out")},
-            **{group: total(group) for group in ("withheld", "unable", "rejected", "other")},
+            **{item: report.value("requests", item, "total") for item in TOTALS_ROWS},
+            **{group: total(group) for group in TOTALS_GROUPS},
             "appeals_total": _sum([report.value("appeals", g, "total") for g in groups]),
             "appeals_corrected": _sum([report.value("appeals", g, "corrected")
                                        for g in groups])}
-
-
-def write_report(db: Database, report: Report, workbook: str,
-                 extracted: dict | None = None, stamp: dict | None = None) -> None:
-    """Replace one report's rows in a single transaction (or within the caller's)."""
-    with db.atomic():
-        _write_rows(db, report, workbook, extracted, stamp)
 
 
 def _write_rows(db: Database, report: Report, workbook: str, extracted: dict | None,
@@ -266,11 +260,12 @@ def _chain_reports(db: Database, agencies: list[str]) -> dict[str, Report]:
                                       agency=r["agency"], year=r["year"])
                for r in db.query(f"SELECT report_id, template, agency, year FROM reports "
                                  f"WHERE {listed}", agencies)}
+    wanted = sorted(tpl.chain_cells())
+    pairs = " OR ".join("(section = ? AND item = ? AND measure = ?)" for _ in wanted)
     for c in db.query(
-            "SELECT report_id, section, item, measure, value FROM cells WHERE "
-            "((section = 'requests' AND item IN ('carried_in', 'carried_out')) OR "
-            "(section = 'active' AND measure IN ('issued', 'repealed', 'in_force'))) "
-            f"AND report_id IN (SELECT report_id FROM reports WHERE {listed})", agencies):
+            f"SELECT report_id, section, item, measure, value FROM cells WHERE ({pairs}) "
+            f"AND report_id IN (SELECT report_id FROM reports WHERE {listed})",
+            [*(x for k in wanted for x in k), *agencies]):
         report = reports.get(c["report_id"])
         key = (c["section"], c["item"], c["measure"])
         if report is not None and key in report.cells:

@@ -5,8 +5,11 @@ The workbook and the database are two serialisations of it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from etl import template as tpl
 from etl.template import Key
@@ -19,7 +22,9 @@ ABSENT = "absent"        # not printed at all (e.g. no 总计 column)
 DERIVED = "derived"      # value computed from other cells because the source lacked it
 UNPARSED = "unparsed"    # printed text that is not a number (``/``, ``无``): value None
 LOW_CONFIDENCE = "low_confidence"  # the label match or the text layout was doubtful
-FLAGS = (BLANK, ABSENT, DERIVED, UNPARSED, LOW_CONFIDENCE)
+OCR = "ocr"              # read by OCR from an image of the page (``Cell.confidence`` says how sure)
+
+Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in PDF points, origin bottom left
 
 
 @dataclass
@@ -30,13 +35,23 @@ class Cell:
     value: Number | None = None
     printed: str | None = None  # the raw text as printed; None when nothing was printed
     page: int | None = None
-    box: tuple[float, float, float, float] | None = None  # x1, y1, x2, y2 in PDF points
+    box: Box | None = None
     flags: list[str] = field(default_factory=list)
     note: str = ""
+    confidence: float | None = None  # the OCR recogniser's, 0..1; None when read from text
 
     @property
     def key(self) -> Key:
         return (self.section, self.item, self.measure)
+
+
+@dataclass(frozen=True)
+class Region:
+    """One table's box on one page."""
+
+    section: str
+    page: int
+    box: Box
 
 
 @dataclass
@@ -51,24 +66,17 @@ class Report:
     status: str = "extracted"  # or "reviewed"
     reviewer: str = ""
     note: str = ""
-    province: str | None = None
-    city: str | None = None
-    county: str | None = None
-    adcode: str | None = None
-    level: str | None = None  # province | city | county | department
     cells: dict[Key, Cell] = field(default_factory=dict)
     # Prose sections for search: number (一/五/六) -> (heading as printed, text).
     narrative: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Where each table was found: its box on each page it spans (top rule to bottom rule,
+    # with its section heading), for the page images beside the workbook's grids.
+    regions: list[Region] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Every cell of the template exists, so a missing one is visible as None, never dropped.
         for spec in tpl.cells(self.template):
             self.cells.setdefault(spec.key, Cell(*spec.key))
-
-    def set_place(self, place: object) -> None:
-        """Copy a ``place.Place`` onto the report."""
-        for name in ("province", "city", "county", "adcode", "level"):
-            setattr(self, name, getattr(place, name))
 
     def value(self, section: str, item: str, measure: str) -> Number | None:
         return self.cells[(section, item, measure)].value
@@ -106,3 +114,57 @@ def is_number_like(text: str) -> bool:
     """Whether ``text`` reads as a number (of any kind)."""
     value, _, _ = parse_number(text, "decimal")
     return value is not None
+
+
+# --- one codec for a cell's fields where they are stored as text (the workbook's hidden
+# sheet, the database) --------------------------------------------------------------------
+
+def encode_box(box: Box | None) -> str | None:
+    return json.dumps([round(x, 2) for x in box]) if box else None
+
+
+def decode_box(text: Any) -> Box | None:
+    if not text:
+        return None
+    values = json.loads(text) if isinstance(text, str) else text
+    return tuple(float(x) for x in values)  # type: ignore[return-value]
+
+
+def encode_flags(flags: list[str]) -> str:
+    return ",".join(flags)
+
+
+def decode_flags(text: Any) -> list[str]:
+    return [f for f in str(text or "").split(",") if f]
+
+
+def typed_value(value: Any, kind: str) -> Number | None:
+    """A stored number as its kind wants it: whole numbers as ``int`` (spreadsheets and
+    SQLite hand back 12.0), 万元 amounts as ``float``."""
+    if value is None or value == "":
+        return None
+    if kind != "decimal" and float(value).is_integer():
+        return int(value)
+    return float(value) if kind == "decimal" else value
+
+
+# What the fingerprint covers besides the values: what a person may correct on the meta
+# sheet and what identifies the workbook. The place is not in it: it follows the agency.
+FINGERPRINT_FIELDS = ("report_id", "agency", "year", "template", "source_file", "sha256",
+                      "extracted_at", "status", "reviewer", "note")
+
+
+def fingerprint(report: Report) -> str:
+    """sha256 of the values and the metadata a person may correct: equal fingerprints mean
+    nobody changed the workbook's data since it was written."""
+    def norm(v: Any) -> Any:
+        if v is None or v == "":
+            return None
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return int(v) if float(v).is_integer() else round(float(v), 9)
+        return str(v)
+
+    payload = {"meta": {f: norm(getattr(report, f)) for f in FINGERPRINT_FIELDS},
+               "cells": sorted([*k, norm(c.value)] for k, c in report.cells.items())}
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,44 +35,49 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from etl import template as tpl
-from etl.checks import CheckResult, check_report
+from etl.checks import TOLERANCE, CheckResult, check_report
 from etl.errors import EtlError
 from etl.layout import (
     CELLS_COLUMNS,
     CELLS_SHEET,
     CHECKS_SHEET,
     LABEL_WIDTHS,
+    META_CODE_COL,
+    META_EDITABLE,
     META_FIELDS,
+    META_LABEL_COL,
+    META_LABELS,
+    META_PLACE,
     META_SHEET,
+    META_VALUE_COL,
+    OGI_KEYS,
     OGI_SHEET,
-    STATUSES,
+    STATUS_LABELS,
     TEXT_SHEET,
     TITLE_ROW,
     Block,
-    Identity,
     SheetPlan,
     address,
     check_cells,
-    identities,
-    label_path,
     layout,
     plan,
 )
-from etl.report import ABSENT, BLANK, DERIVED, LOW_CONFIDENCE, UNPARSED, Report
-from etl.template import Key
+from etl.place import place_of
+from etl.report import (
+    ABSENT,
+    BLANK,
+    DERIVED,
+    LOW_CONFIDENCE,
+    UNPARSED,
+    Report,
+    encode_box,
+    encode_flags,
+    fingerprint,
+)
+from etl.template import Identity, Key
 
-META_LABELS = {"report_id": "报告编号", "agency": "机关名称", "year": "年度", "template": "模板",
-               "source_file": "来源文件", "sha256": "来源文件 SHA-256", "extracted_at": "提取时间",
-               "status": "状态 (extracted / reviewed)", "reviewer": "审核人", "note": "备注",
-               "province": "省（按机关名称推断，载入时重算）", "city": "市", "county": "县/区",
-               "adcode": "行政区划代码", "level": "层级 province/city/county/department"}
-# What a reviewer may change on the meta sheet (the rest is locked).
-META_EDITABLE = ("agency", "year", "status", "reviewer", "note")
-# What the fingerprint covers besides the values: the place is recomputed at load.
-FINGERPRINT_FIELDS = ("report_id", "agency", "year", "template", "source_file", "sha256",
-                      "extracted_at", "status", "reviewer", "note")
 _EXCEL_CELL_MAX = 32767
-_EPS = "0.000001"  # tolerance of the live checks, as Excel formula text (万元 decimals)
+_EPS = f"{TOLERANCE:f}"  # the checks' tolerance as Excel formula text
 
 _FILLS = {BLANK: "FFF2CC", DERIVED: "DDEBF7", ABSENT: "EDEDED", UNPARSED: "F8CBAD",
           LOW_CONFIDENCE: "F8CBAD"}
@@ -233,7 +237,7 @@ def _heading(ws: Worksheet, t: str, p: SheetPlan, block: Block) -> None:
 def _labels(ws: Worksheet, t: str, p: SheetPlan, block: Block) -> None:
     """The item labels as the official table draws them: an outer label merged down the rows
     it groups, a label without sub-levels merged across the remaining label columns."""
-    paths = [label_path(t, p.section, item) for item in block.items]
+    paths = [tpl.label_path(t, p.section, item) for item in block.items]
     n, first = p.label_cols, block.first_row
     lines = [1] * len(paths)
     for level in range(n):
@@ -333,7 +337,7 @@ def _write_live_checks(wb: openpyxl.Workbook, report: Report) -> None:
     results = {(r.rule, r.subject): r for r in check_report(report)}
     places = check_cells(t)
 
-    for ident in identities(t):
+    for ident in tpl.identities(t):
         sheet, live, stored = places[(ident.rule, ident.subject)]
         ws = wb[sheet]
         cell = ws.cell(*live, _diff_formula(where, ident, sheet))
@@ -384,7 +388,7 @@ def _write_checks_sheet(wb: openpyxl.Workbook, report: Report) -> None:
                "应为（提取时）", "实为（提取时）", "结果（提取时）"])
     for c in range(1, 10):
         ws.cell(1, c).font, ws.cell(1, c).fill = Font(bold=True), _HEAD_FILL
-    for r, ident in enumerate(identities(t), 2):
+    for r, ident in enumerate(tpl.identities(t), 2):
         section = ident.expected[0][0]
         subject = (tpl.measure_label(t, section, ident.subject) if ident.rule in (
             "requests.balance", "requests.handled_sum")
@@ -409,50 +413,46 @@ def _write_checks_sheet(wb: openpyxl.Workbook, report: Report) -> None:
     _protect(ws)
 
 
+def _meta_value(report: Report, name: str) -> Any:
+    if name in META_PLACE:
+        return getattr(place_of(report.agency), name)  # shown for information only
+    if name == "status":
+        return STATUS_LABELS.get(report.status, report.status)
+    return getattr(report, name)
+
+
 def _write_meta(wb: openpyxl.Workbook, report: Report) -> None:
     meta = wb.active
     meta.title = META_SHEET
-    meta.append(["field", "value", "说明"])
+    meta.append(["code", "项目", "内容"])
     for name in META_FIELDS:
-        meta.append([name, getattr(report, name), META_LABELS[name]])
-    meta.column_dimensions["A"].width = 14
-    meta.column_dimensions["B"].width = 44
-    meta.column_dimensions["C"].width = 26
-    status = DataValidation(type="list", formula1=f'"{",".join(STATUSES)}"', allow_blank=True,
-                            showErrorMessage=True, error="extracted 或 reviewed")
-    year = DataValidation(type="whole", operator="between", formula1="2000", formula2="2100",
+        row = [None] * META_VALUE_COL
+        row[META_CODE_COL - 1], row[META_LABEL_COL - 1] = name, META_LABELS[name]
+        row[META_VALUE_COL - 1] = _meta_value(report, name)
+        meta.append(row)
+    meta.column_dimensions[get_column_letter(META_CODE_COL)].hidden = True
+    meta.column_dimensions[get_column_letter(META_LABEL_COL)].width = 16
+    meta.column_dimensions[get_column_letter(META_VALUE_COL)].width = 60
+    labels = list(STATUS_LABELS.values())
+    status = DataValidation(type="list", formula1=f'"{",".join(labels)}"', allow_blank=True,
+                            showErrorMessage=True, error="、".join(labels) + " 二选一")
+    year = DataValidation(type="whole", operator="between", formula1="2008", formula2="2100",
                           allow_blank=True, showErrorMessage=True, error="年度：四位数字")
     meta.add_data_validation(status)
     meta.add_data_validation(year)
-    for name in META_EDITABLE:
-        cell = meta.cell(META_FIELDS.index(name) + 2, 2)
-        cell.protection = _UNLOCKED
-        cell.fill = PatternFill("solid", fgColor="FFFFFF")
+    for r, name in enumerate(META_FIELDS, 2):
+        cell = meta.cell(r, META_VALUE_COL)
+        if name in META_EDITABLE:
+            cell.protection = _UNLOCKED
+            cell.fill = PatternFill("solid", fgColor="FFFFFF")
+        else:
+            cell.fill = _HEAD_FILL
         if name == "status":
             status.add(cell.coordinate)
         elif name == "year":
             year.add(cell.coordinate)
-    for r in range(2, len(META_FIELDS) + 2):
-        if meta.cell(r, 1).value not in META_EDITABLE:
-            meta.cell(r, 2).fill = _HEAD_FILL
     _print_setup(meta)
     _protect(meta)
-
-
-def fingerprint(report: Report) -> str:
-    """sha256 of the values and the metadata a person may correct: equal fingerprints mean
-    nobody changed the workbook's data since it was written."""
-    def norm(v: Any) -> Any:
-        if v is None or v == "":
-            return None
-        if isinstance(v, int | float) and not isinstance(v, bool):
-            return int(v) if float(v).is_integer() else round(float(v), 9)
-        return str(v)
-
-    payload = {"meta": {f: norm(getattr(report, f)) for f in FINGERPRINT_FIELDS},
-               "cells": sorted([*k, norm(c.value)] for k, c in report.cells.items())}
-    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def write_workbook(report: Report, path: str | Path, *, pdf: str | Path | None = None) -> Path:
@@ -481,14 +481,17 @@ def write_workbook(report: Report, path: str | Path, *, pdf: str | Path | None =
     for key, (sheet, r, c) in layout(report.template).items():
         cell = report.cells[key]
         cells_ws.append([*key, address(sheet, r, c), cell.value, cell.printed, cell.page,
-                         json.dumps(cell.box) if cell.box else None, ",".join(cell.flags),
-                         cell.note])
+                         encode_box(cell.box), encode_flags(cell.flags), cell.note,
+                         cell.confidence])
 
     ogi = wb.create_sheet(OGI_SHEET)
     ogi.sheet_state = "hidden"
     ogi.append(["key", "value"])
-    ogi.append(["fingerprint", fingerprint(report)])
-    ogi.append(["written_at", datetime.now(UTC).isoformat(timespec="seconds")])
+    stamp = {"fingerprint": fingerprint(report), "report_id": report.report_id,
+             "workbook": path.name, "source_sha256": report.sha256,
+             "written_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    for key in OGI_KEYS:
+        ogi.append([key, stamp[key]])
     _protect(cells_ws)
     _protect(ogi)
 

@@ -10,7 +10,6 @@ by ``sheet!cell``. Besides: what was written and extracted, from the hidden shee
 
 from __future__ import annotations
 
-import json
 import re
 import zipfile
 from collections.abc import Callable
@@ -28,16 +27,17 @@ from etl.errors import Problem, WorkbookError
 from etl.layout import (
     CELLS_COLUMNS,
     CELLS_SHEET,
+    META_CODE_COL,
     META_FIELDS,
     META_SHEET,
+    META_VALUE_COL,
     OGI_SHEET,
-    STATUSES,
+    STATUS_LABELS,
     TEXT_SHEET,
     address,
-    legacy_places,
-    places,
+    positions,
 )
-from etl.report import Cell, Report
+from etl.report import Cell, Report, decode_box, decode_flags, typed_value
 from etl.template import Key
 
 # Sheets whose rows the reader needs; the image-heavy table sheets are read for values only.
@@ -125,6 +125,14 @@ _CELL_HEADER = ("sheet", "row", "col", "code_row", "item", "measure", "kind", "f
                 "found_measure", "value")
 
 
+def _status_code(value: Any) -> str | None:
+    """A status as shown (未审核 / 已审核) or as its code -> its code; blank -> extracted."""
+    text = str(value or "").strip()
+    if not text:
+        return "extracted"
+    return next((code for code, label in STATUS_LABELS.items() if text in (code, label)), None)
+
+
 def _as_year(v: Any) -> bool:
     if v is None or v == "":
         return True
@@ -138,24 +146,16 @@ _META_RULES: tuple[tuple[str, str, Callable[[Any], bool]], ...] = (
      lambda r: r["field"] != "template" or str(r["value"] or "") in tpl.TEMPLATES),
     ("meta", "year is not a whole number",
      lambda r: r["field"] != "year" or _as_year(r["value"])),
-    ("meta", f"status must be one of {', '.join(STATUSES)}",
-     lambda r: r["field"] != "status" or str(r["value"] or "").strip() in ("", *STATUSES)),
+    ("meta", f"status must be one of {', '.join(STATUS_LABELS.values())}",
+     lambda r: r["field"] != "status" or _status_code(r["value"]) is not None),
 )
-
-
-def _codes_match(sheets: dict[str, list[tuple[Any, ...]]],
-                 where: dict[Key, tuple[str, int, int, int]]) -> bool:
-    return all(_at(sheets[sheet], r, 1) == item and _at(sheets[sheet], code_row, c) == measure
-               for (_, item, measure), (sheet, r, c, code_row) in where.items())
 
 
 def cell_table(sheets: dict[str, list[tuple[Any, ...]]], template: str) -> petl.Table:
     """The template's cells as read: one row per cell with where it should be, the codes
     found there and its value (a whitespace-only text counts as empty)."""
     spec = tpl.spec_index(template)
-    where = places(template)
-    if not _codes_match(sheets, where) and _codes_match(sheets, legacy_places(template)):
-        where = legacy_places(template)
+    where = positions(template)
     data = []
     for key, (sheet, r, c, code_row) in where.items():
         value = _at(sheets[sheet], r, c)
@@ -231,15 +231,15 @@ def read_workbook(path: str | Path) -> Report:
     sheets = {s: _rows(path, s) for s in (META_SHEET, *tpl.SECTIONS, CELLS_SHEET)}
     text_rows = _rows(path, TEXT_SHEET) if TEXT_SHEET in present else []  # optional
 
-    # meta: one row per field; a field's problem is named by its own row.
-    meta_rows = [(str(row[0]), row[1] if len(row) > 1 else None, r)
+    # meta: one row per field, found by its code; a field's problem is named by its own row.
+    meta_rows = [(str(row[META_CODE_COL - 1]), _at(sheets[META_SHEET], r, META_VALUE_COL), r)
                  for r, row in enumerate(sheets[META_SHEET][1:], 2) if row and row[0]]
     meta = {field: value for field, value, _ in meta_rows}
     if "template" not in meta:  # a missing template row is a problem too
         meta_rows.append(("template", None, META_FIELDS.index("template") + 2))
     problems += _problems(problem_table(
         name, petl.wrap([("field", "value", "at"), *meta_rows]), _META_RULES,
-        lambda _subject, row: (f"{META_SHEET}!B{row['at']}", row["value"])))
+        lambda _subject, row: (address(META_SHEET, row["at"], META_VALUE_COL), row["value"])))
     template = str(meta.get("template") or "")
     if template not in tpl.TEMPLATES:
         raise WorkbookError(path, problems)
@@ -260,28 +260,23 @@ def read_workbook(path: str | Path) -> Report:
         report_id=str(meta.get("report_id") or path.stem), template=template,
         agency=meta.get("agency"), year=year, source_file=str(meta.get("source_file") or ""),
         sha256=str(meta.get("sha256") or ""), extracted_at=str(meta.get("extracted_at") or ""),
-        status=str(meta.get("status") or "").strip() or "extracted",
+        status=_status_code(meta.get("status")) or "extracted",
         reviewer=str(meta.get("reviewer") or ""),
         note=str(meta.get("note") or ""),
         narrative={str(r[0]): (str(r[1] or ""), str(r[2] or "")) for r in text_rows[1:]
                    if r and r[0] and len(r) > 2 and r[2]})
-    for place_field in ("province", "city", "county", "adcode", "level"):
-        value = meta.get(place_field)
-        setattr(report, place_field, str(value) if value not in (None, "") else None)
 
     provenance = {tuple(row[:3]): dict(zip(CELLS_COLUMNS, row, strict=False))
                   for row in sheets[CELLS_SHEET][1:] if row and row[0]}
     for row in petl.dicts(cells):
         key = (row["sheet"], row["item"], row["measure"])
-        value = row["value"]
-        if isinstance(value, float) and row["kind"] != "decimal":
-            value = int(value)
         p = provenance.get(key, {})
-        box = p.get("box")
+        confidence = p.get("confidence")
         report.cells[key] = Cell(
-            *key, value=value, printed=p.get("printed"), page=p.get("page"),
-            box=tuple(json.loads(box)) if box else None,
-            flags=[f for f in str(p.get("flags") or "").split(",") if f], note=p.get("note") or "")
+            *key, value=typed_value(row["value"], row["kind"]), printed=p.get("printed"),
+            page=p.get("page"), box=decode_box(p.get("box")), flags=decode_flags(p.get("flags")),
+            note=p.get("note") or "",
+            confidence=float(confidence) if confidence not in (None, "") else None)
     return report
 
 
@@ -291,7 +286,8 @@ def stored_source_sha256(path: str | Path) -> str | None:
         rows = _rows(Path(path), META_SHEET)
     except (KeyError, zipfile.BadZipFile, InvalidFileException, OSError):
         return None
-    value = {str(r[0]): r[1] for r in rows[1:] if r and r[0]}.get("sha256")
+    value = {str(r[0]): _at(rows, n, META_VALUE_COL)
+             for n, r in enumerate(rows[1:], 2) if r and r[0]}.get("sha256")
     return str(value) if value else None
 
 

@@ -5,14 +5,21 @@ import shutil
 from pathlib import Path
 
 import pytest
+from openpyxl.utils import get_column_letter
 
 from etl.build import extract_to_sheets, find_pdfs
+from etl.layout import META_FIELDS, META_VALUE_COL
 from etl.load import load
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 EXPECTED = REPO / "tests" / "expected"
 SHARED = REPO.parent / "shared"
+
+
+def meta_cell(field: str) -> str:
+    """The A1 reference of a meta field's value cell on the meta sheet."""
+    return f"{get_column_letter(META_VALUE_COL)}{META_FIELDS.index(field) + 2}"
 
 
 def expected(stem: str) -> dict:

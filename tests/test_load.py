@@ -15,7 +15,7 @@ from etl.cli import cli
 from etl.layout import address, layout
 from etl.load import load
 from etl.report import Report
-from tests.conftest import SAMPLES, expected
+from tests.conftest import SAMPLES, expected, meta_cell
 
 
 def _cell(template: str, key: tuple[str, str, str]) -> str:
@@ -126,7 +126,7 @@ def test_changed_template_is_refused(sheets: Path, tmp_path: Path) -> None:
     db = tmp_path / "ogi.db"
     path = sheets / "000_59d377ad04b23a3b.xlsx"
     wb = openpyxl.load_workbook(path)
-    wb["meta"]["B5"] = "2019"
+    wb["meta"][meta_cell("template")] = "2019"
     wb.save(path)
     problems = _refused(sheets, db)
     assert problems and all(p.startswith("000_59d377ad04b23a3b.xlsx: ") for p in problems)
@@ -146,8 +146,8 @@ def test_cross_year_checks_between_two_reports_of_one_agency(sheets: Path, tmp_p
     """Make a 2023 report of 吴忠市人民政府办公室 from its 2024 one: carried_out of 2023 must
     equal carried_in of 2024 (0 in every column there)."""
     src = openpyxl.load_workbook(sheets / "000_59d377ad04b23a3b.xlsx")
-    src["meta"]["B2"] = "wz-2023"
-    src["meta"]["B4"] = 2023
+    src["meta"][meta_cell("report_id")] = "wz-2023"
+    src["meta"][meta_cell("year")] = 2023
     sheet, row, col = layout("2021")[("requests", "carried_out", "natural_person")]
     src[sheet].cell(row, col).value = 5  # breaks the chain for natural_person only
     src.save(sheets / "wz-2023.xlsx")
@@ -189,7 +189,7 @@ def test_corrections_are_logged_once(sheets: Path, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(path)
     old = wb["requests"][_cell("2019", NEW_NP)].value
     wb["requests"][_cell("2019", NEW_NP)] = old + 1
-    wb["meta"]["B10"] = "张三"  # reviewer
+    wb["meta"][meta_cell("reviewer")] = "张三"  # reviewer
     wb.save(path)
     load(sheets, db)
     load(sheets, db)
@@ -291,9 +291,9 @@ def _set(key: tuple[str, str, str], value: object) -> object:
 
 
 def _move_row(path: Path) -> str:
-    from etl.layout import address, code_cells
+    from etl.layout import address, layout
 
-    (sheet, row, col), _ = code_cells("2021")[("requests", "granted", "total")]
+    sheet, row, col = layout("2021")[("requests", "granted", "total")]
     wb = openpyxl.load_workbook(path)
     wb[sheet].cell(row, col).value = "partial"  # the row's hidden item code says another row
     wb.save(path)
@@ -309,7 +309,7 @@ def _rename_sheet(path: Path) -> str:
 
 def _change_template(path: Path) -> str:
     wb = openpyxl.load_workbook(path)
-    wb["meta"]["B5"] = "2019"
+    wb["meta"][meta_cell("template")] = "2019"
     wb.save(path)
     return "active!"
 

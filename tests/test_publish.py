@@ -19,7 +19,7 @@ from datasette.app import Datasette
 from sqlite_utils import Database
 
 from etl.cli import cli
-from etl.layout import address, layout
+from etl.layout import META_VALUE_COL, address, layout
 from etl.load import load
 from etl.publish import datasette_args, ensure_views, inspect_file, metadata_for
 from tests.conftest import REPO
@@ -56,7 +56,7 @@ def _set(wb: openpyxl.Workbook, template: str, key: tuple[str, str, str], value:
 def _set_meta(wb: openpyxl.Workbook, **fields: Any) -> None:
     for row in wb["meta"].iter_rows(min_row=2):
         if row[0].value in fields:
-            row[1].value = fields[row[0].value]
+            row[META_VALUE_COL - 1].value = fields[row[0].value]
 
 
 def build_site_db(sample_sheets: Path, out: Path) -> Path:

@@ -22,12 +22,12 @@ from etl.checks import check_report
 from etl.cli import cli
 from etl.errors import WorkbookError
 from etl.extract import extract_report
-from etl.layout import TITLE_ROW, address, check_cells, code_cells, identities, layout
+from etl.layout import META_VALUE_COL, TITLE_ROW, address, check_cells, layout, positions
 from etl.load import load
-from etl.report import Report
-from etl.sheets import blank_report, fingerprint, manual_report_id, write_workbook
+from etl.report import fingerprint
+from etl.sheets import blank_report, manual_report_id, write_workbook
 from etl.sheets_read import problem_table, read_workbook, stored_fingerprint
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, meta_cell
 
 
 def _a1(place: tuple[str, int, int]) -> str:
@@ -42,12 +42,14 @@ def _cell(key: tuple[str, str, str], template: str = "2021") -> str:
 
 def _item_code(key: tuple[str, str, str], template: str = "2021") -> str:
     """Where the item code of ``key``'s row is written (hidden column A)."""
-    return _a1(code_cells(template)[key][0])
+    sheet, row, _, _ = positions(template)[key]
+    return _a1((sheet, row, 1))
 
 
 def _measure_code(key: tuple[str, str, str], template: str = "2021") -> str:
     """Where the measure code of ``key``'s column is written (a hidden code row)."""
-    return _a1(code_cells(template)[key][1])
+    sheet, _, col, code_row = positions(template)[key]
+    return _a1((sheet, code_row, col))
 
 
 NEW_NP = ("requests", "new", "natural_person")
@@ -141,9 +143,9 @@ def _problems(path: Path) -> list:
     ("requests", _cell(NEW_NP), True, "not a number"),
     ("active", _cell(("active", "fees", "amount_10k_yuan")), -1.5, "negative amount"),  # 万元
     ("requests", _measure_code(NEW_NP), "natural_persn", "column moved or deleted"),
-    ("meta", "B4", "二〇二四", "year is not a whole number"),
-    ("meta", "B9", "done", "status must be one of extracted, reviewed"),
-    ("meta", "B5", "2020", "template must be one of 2021, 2019"),
+    ("meta", meta_cell("year"), "二〇二四", "year is not a whole number"),
+    ("meta", meta_cell("status"), "done", "status must be one of 未审核, 已审核"),
+    ("meta", meta_cell("template"), "2020", "template must be one of 2021, 2019"),
 ])
 def test_more_bad_values_are_named_by_sheet_and_cell(sheets: Path, sheet: str, cell: str,
                                                       value: object, what: str) -> None:
@@ -175,7 +177,7 @@ def test_moved_row_is_reported_once_and_hides_its_values(sheets: Path) -> None:
     wb.save(path)
     problems = _problems(path)
     assert [(p.where, p.value) for p in problems] == [
-        (address(*code_cells("2021")[key][0]), "granted_typo")]
+        (f"requests!{_item_code(key)}", "granted_typo")]
     assert problems[0].what == "row moved or deleted: expected item granted"
 
 
@@ -232,35 +234,6 @@ def test_the_extra_cells_beside_the_grid_are_ignored(tmp_path: Path) -> None:
     assert read_workbook(path).cells == report.cells
 
 
-def test_a_workbook_in_the_earlier_flat_layout_still_loads(tmp_path: Path) -> None:
-    """Workbooks written before the official drawing (one label column B, values from C4,
-    measure codes in row 3, item codes in column A) are still read, problems named where
-    they are."""
-    report = extract_report(SAMPLES / "001_1f6271bab0582421.pdf")
-    path = write_workbook(report, tmp_path / "r.xlsx")
-    wb = openpyxl.load_workbook(path)
-    t = report.template
-    for section in tpl.SECTIONS:
-        index = wb.sheetnames.index(section)
-        del wb[section]
-        ws = wb.create_sheet(section, index)
-        cols = tpl.measures(t, section)
-        ws.cell(3, 1, "code")
-        for c, m in enumerate(cols, 3):
-            ws.cell(3, c, m)
-        for r, item in enumerate(tpl.items(t, section), 4):
-            ws.cell(r, 1, item)
-            ws.cell(r, 2, tpl.item_label(t, section, item))
-            for m in tpl.measures(t, section, item):
-                ws.cell(r, 3 + cols.index(m), report.cells[(section, item, m)].value)
-    wb.save(path)
-    assert read_workbook(path).cells == report.cells
-    wb["requests"].cell(4, 3).value = "x"  # new, natural_person in that layout
-    wb.save(path)
-    assert [(p.where, p.what) for p in _problems(path)] == [
-        (address("requests", 4, 3), "not a number")]
-
-
 # --- only values editable ---------------------------------------------------------------
 
 def test_only_value_cells_are_unlocked_with_validation_by_kind(tmp_path: Path) -> None:
@@ -283,7 +256,8 @@ def test_only_value_cells_are_unlocked_with_validation_by_kind(tmp_path: Path) -
             "count": ("whole", "greaterThanOrEqual", "0"),
             "decimal": ("decimal", "greaterThanOrEqual", "0"),
             "signed": ("whole", "between", "-999999999")}[kind]
-    code = code_cells("2019")[("active", "rules", "made")][1]
+    sheet, _, col, code_row = positions("2019")[("active", "rules", "made")]
+    code = (sheet, code_row, col)
     assert wb["active"].cell(*code[1:]).protection.locked  # the code row
     sheet, row, col = where[("active", "fees", "change")]
     na = wb[sheet].cell(row, col + 1)  # 2019 fees have no third column: drawn grey
@@ -296,7 +270,7 @@ def test_only_value_cells_are_unlocked_with_validation_by_kind(tmp_path: Path) -
                     assert cell.protection.locked, (sheet, cell.coordinate)
     meta = wb["meta"]
     editable = {meta.cell(r, 1).value for r in range(2, meta.max_row + 1)
-                if meta.cell(r, 2).protection.locked is False}
+                if meta.cell(r, META_VALUE_COL).protection.locked is False}
     assert editable == {"agency", "year", "status", "reviewer", "note"}
 
 
@@ -326,15 +300,6 @@ def _eval_sum(wb: openpyxl.Workbook, formula: str) -> object:
     values = [wb[ref.split("!")[0]][ref.split("!")[1]].value for ref in m.group(1).split(",")]
     assert len(values) == int(m.group(2))
     return "" if None in values else sum(values)
-
-
-def test_identities_are_the_checks_of_check_report() -> None:
-    for template in tpl.TEMPLATES:
-        full = Report("x", template)
-        for cell in full.cells.values():
-            cell.value = 1
-        assert [(i.rule, i.subject) for i in identities(template)] == [
-            (r.rule, r.subject) for r in check_report(full)]
 
 
 def test_live_checks_beside_the_grid_compute_each_identity(tmp_path: Path) -> None:
@@ -382,7 +347,7 @@ def test_checks_sheet_has_one_row_per_identity(tmp_path: Path) -> None:
     ws = wb["checks"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     results = check_report(report)
-    assert [(r[0], r[1]) for r in rows] == [(i.rule, i.subject) for i in identities("2021")]
+    assert [(r[0], r[1]) for r in rows] == [(i.rule, i.subject) for i in tpl.identities("2021")]
     by_key = {(r.rule, r.subject): r for r in results}
     for r, row in enumerate(rows, 2):
         result = by_key.get((row[0], row[1]))
@@ -406,7 +371,7 @@ def test_fingerprint_tells_a_persons_change(tmp_path: Path) -> None:
     value = report.value("requests", "new", "natural_person")
     _edit(path, "requests", _cell(NEW_NP), float(value))  # the same number typed again
     assert not human_edits(path)
-    _edit(path, "meta", "B3", "吴忠市人民政府")  # the agency corrected
+    _edit(path, "meta", meta_cell("agency"), "吴忠市人民政府")  # the agency corrected
     assert human_edits(path)
 
 
@@ -478,7 +443,7 @@ def test_requests_has_the_two_level_applicant_header(tmp_path: Path) -> None:
     where = layout("2021")
     col = {m: get_column_letter(where[("requests", "new", m)][2])
            for m in tpl.measures("2021", "requests")}
-    code_row = code_cells("2021")[NEW_NP][1][1]
+    code_row = positions("2021")[NEW_NP][3]
     top, bottom = code_row - 2, code_row - 1  # the two applicant levels, above the codes
     assert {f"{col['natural_person']}{top}:{col['natural_person']}{bottom}",
             f"{col['commercial']}{top}:{col['other_org']}{top}",
@@ -561,7 +526,7 @@ def test_tables_have_the_official_merged_labels(tmp_path: Path, template: str) -
         r = row("active", item)
         assert ws.cell(r, 2).value == tpl.item_label(template, "active", item)
         measures = tpl.measures(template, "active", item)
-        head = code_cells(template)[("active", item, measures[0])][1][1] - 1
+        head = positions(template)[("active", item, measures[0])][3] - 1
         assert ws.cell(head, 2).value == "信息内容"
         for m in measures:
             c = where[("active", item, m)][2]
@@ -612,7 +577,7 @@ def test_a_spreadsheet_engine_computes_the_live_checks(tmp_path: Path) -> None:
     ws = computed["checks"]
     results = {(r.rule, r.subject): r for r in check_report(report)}
     rows = list(ws.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == len(identities("2021"))
+    assert len(rows) == len(tpl.identities("2021"))
     for rule, subject, _, expected, actual, verdict, *_ in rows:
         result = results.get((rule, subject))
         if result is None:
