@@ -10,17 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from etl import template as tpl
 from etl.cli import cli
 from tests.conftest import REPO, SAMPLES, SHARED
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
-
-
-def test_template_sizes() -> None:
-    assert len(tpl.cells("2021")) == 200 and len(tpl.cells("2019")) == 198
-    assert len(tpl.items("2021", "requests")) == 25
-    assert tpl.measures("2021", "requests")[-1] == "total"
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="../shared not beside the project")
