@@ -6,6 +6,8 @@ gettext reads them). Without a catalog for the locale, the Chinese source text i
     from etl.i18n import _
     raise PdfError(path, _("不是 PDF 文件（没有 %PDF 文件头）"))
     _("已写入 {count} 个工作簿").format(count=n)   # named placeholders, filled after translating
+    REASONS = {"scan": N_("扫描件，没有文字层")}     # a text kept in a table: marked here,
+    _(REASONS[kind])                               # translated where it is shown
 
 The catalogs are made by ``scripts/messages.py`` (``make messages``): it collects every
 ``_("…")`` of etl/ (and the commands' help texts), adds new ones to each ``.po`` and compiles
@@ -70,3 +72,9 @@ def translated(text: str) -> str:
     """``_`` for a text collected by other means than a ``_("…")`` call (the commands' help
     texts: scripts/messages.py collects docstrings and ``help=`` of etl/cli.py)."""
     return _translations().gettext(text)
+
+
+def N_(message: str) -> str:
+    """Marks a text for the catalogs where it is written (in a table, say) and returns it
+    untranslated: it is translated where it is shown, with ``_(text)``."""
+    return message

@@ -6,8 +6,10 @@ compile the ``.mo`` files.
 
 Two domains:
 
-- ``ogi``: our own texts, Chinese in the source. Collected from etl/: every ``_("…")`` call,
-  and in etl/cli.py the commands' docstrings (their help text) and every ``help="…"``.
+- ``ogi``: our own texts, Chinese in the source. Collected from etl/: every ``_("…")`` call
+  (and ``N_("…")``, which marks a text kept in a table and translated later with
+  ``_(variable)``), and in etl/cli.py the commands' docstrings (their help text) and every
+  ``help="…"``.
   Catalogs: ``etl/locale/<lang>/LC_MESSAGES/ogi.po`` (English: ``en``). A new text arrives
   with an empty ``msgstr``: write its translation there, then run this again.
 - ``click``: click's own texts (Usage:, Options, its error messages), English in click's
@@ -66,15 +68,18 @@ def messages_in(path: Path, functions: tuple[str, ...] = ("_",), help_texts: boo
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = node.func.id if isinstance(node.func, ast.Name) else None
-            if name in functions:
-                texts = [_literal(a) for a in node.args[:2 if name == "ngettext" else 1]]
-                if (not texts or None in texts) and not strict:
-                    continue
-                if not texts or None in texts:
-                    raise Unextractable(f"{path}:{node.lineno}: {name}() of something that is "
-                                        "not a literal string: use named placeholders, "
+            if name in functions or name == "N_":
+                args = node.args[:2 if name == "ngettext" else 1]
+                texts = [_literal(a) for a in args]
+                if texts and None not in texts:
+                    yield (texts[0] if len(texts) == 1 else (texts[0], texts[1])), node.lineno
+                elif strict and not all(isinstance(a, ast.Name | ast.Attribute | ast.Subscript)
+                                        for a in args):
+                    # An f-string, a concatenation, a .format() inside: never in a catalog.
+                    # (A variable is fine when its texts are marked N_("…") where written.)
+                    raise Unextractable(f"{path}:{node.lineno}: {name}() of a text made at "
+                                        "run time: translate the literal and fill in after, "
                                         '_("…{name}…").format(name=…)')
-                yield (texts[0] if len(texts) == 1 else (texts[0], texts[1])), node.lineno
             if help_texts:
                 for kw in node.keywords:
                     if kw.arg == "help" and (text := _literal(kw.value)):

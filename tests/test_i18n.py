@@ -52,6 +52,8 @@ def test_a_text_that_cannot_be_looked_up_is_refused(tmp_path: Path) -> None:
     source.write_text('name = "x"\nprint(_(f"{name}：不是 PDF 文件"))\n', encoding="utf-8")
     with pytest.raises(messages.Unextractable, match="bad.py:2"):
         list(messages.messages_in(source))
+    source.write_text('R = {"s": N_("扫描件")}\nprint(_(R["s"]), _("好"))\n', encoding="utf-8")
+    assert [m for m, _ in messages.messages_in(source)] == ["扫描件", "好"]
 
 
 def test_chinese_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
