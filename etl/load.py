@@ -18,6 +18,7 @@ from etl import template as tpl
 from etl.checks import CheckResult, check_chain, check_report
 from etl.errors import EtlError, Problem, WorkbookError
 from etl.extract import sha256_file
+from etl.i18n import _
 from etl.layout import address, layout
 from etl.place import place_of
 from etl.publish import ensure_views
@@ -139,9 +140,24 @@ class LoadResult:
         return [p for e in self.refused for p in e.problems]
 
 
+# The trigram tokenizer of narrative_fts (Chinese full-text search) came with SQLite 3.34.
+TRIGRAM_SQLITE = (3, 34, 0)
+
+
+def sqlite_version(db: Database) -> tuple[int, ...]:
+    """The version of the SQLite library ``db`` runs on (Python's, or pysqlite3's)."""
+    return tuple(int(p) for p in db.execute("select sqlite_version()").fetchone()[0].split("."))
+
+
 def ensure_schema(db: Database) -> None:
     """Create what is missing, including columns added to a table since a database was
     made (compared with the schema itself, so nothing is listed twice)."""
+    if (version := sqlite_version(db)) < TRIGRAM_SQLITE:
+        raise EtlError(_(
+            "SQLite {version} 太旧：报告正文的全文检索（trigram 分词）需要 SQLite {needed} 或更新"
+            "版本。请用链接了较新 SQLite 的 Python（如 Python 3.11 官方安装包），或 pip install "
+            "pysqlite3-binary").format(version=".".join(map(str, version)),
+                                       needed=".".join(map(str, TRIGRAM_SQLITE))))
     db.executescript(SCHEMA)
     wanted = Database(memory=True)
     wanted.executescript(SCHEMA)

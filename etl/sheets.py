@@ -19,7 +19,6 @@ Only values are editable: every sheet is protected (no password) and only the va
 
 from __future__ import annotations
 
-import hashlib
 import io
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +35,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from etl import template as tpl
 from etl.checks import TOLERANCE, CheckResult, check_report
-from etl.errors import EtlError
 from etl.layout import (
     CELLS_COLUMNS,
     CELLS_SHEET,
@@ -554,29 +552,3 @@ def _place_source_images(wb: openpyxl.Workbook, report: Report, pdf: Path) -> No
     finally:
         doc.close()
 
-
-def blank_report(agency: str, year: int, template: str | None = None) -> Report:
-    """An empty report for manual entry (a scan that cannot be extracted): every value empty,
-    status ``extracted``, its id from agency and year."""
-    template = template or tpl.default_template(year)
-    if template not in tpl.TEMPLATES:
-        raise EtlError(f"template must be one of {', '.join(tpl.TEMPLATES)}, not {template!r}")
-    return Report(report_id=manual_report_id(agency, year), template=template, agency=agency,
-                  year=year, extracted_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                  note="手工录入（无可提取的 PDF）")
-
-
-def manual_report_id(agency: str, year: int) -> str:
-    """A stable id for a manually entered report: ``manual_<year>_<hash of agency+year>``."""
-    digest = hashlib.sha256(f"{agency.strip()}|{year}".encode()).hexdigest()[:12]
-    return f"manual_{year}_{digest}"
-
-
-def write_template(agency: str, year: int, template: str | None, sheets_dir: str | Path
-                   ) -> Path:
-    """Write the blank workbook of ``blank_report`` into ``sheets_dir``; never overwrites."""
-    report = blank_report(agency, year, template)
-    path = Path(sheets_dir) / f"{report.report_id}.xlsx"
-    if path.exists():
-        raise EtlError(f"{path}: already exists; not overwritten")
-    return write_workbook(report, path)

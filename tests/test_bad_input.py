@@ -32,7 +32,7 @@ def test_batch_goes_on_past_bad_pdfs(batch: Path, tmp_path: Path) -> None:
     sheets = tmp_path / "sheets"
     result = CliRunner().invoke(cli, ["extract", str(batch), "--sheets", str(sheets)])
     assert result.exit_code == 1
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("错误")]
     assert len(errors) == 3
     for name in ("notes.pdf", "truncated.pdf", "empty.pdf"):
         assert sum(name in line for line in errors) == 1

@@ -40,5 +40,5 @@ def test_build_samples_end_to_end(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["build", str(SAMPLES), "--sheets", str(sheets),
                                       "--db", str(db)])
     assert result.exit_code == 0, result.output
-    assert "5 written" in result.output and "5 loaded, 0 unchanged, 0 refused" in result.output
+    assert "已写入 5 个" in result.output and "载入 5 个，未改变 0 个，拒绝 0 个" in result.output
     assert len(list(sheets.glob("*.xlsx"))) == 5 and db.exists()

@@ -179,7 +179,7 @@ def test_bad_workbook_is_refused_and_database_keeps_its_rows(sheets: Path, tmp_p
     assert result.exit_code == 1
     bad = address(*layout("2021")[NEW_COMMERCIAL])
     assert f"001_1f6271bab0582421.xlsx: {bad}: not a number" in result.stderr
-    assert "0 loaded, 4 unchanged, 1 refused" in result.output
+    assert "载入 0 个，未改变 4 个，拒绝 1 个" in result.output
     assert _dump(db) == before
 
 
@@ -350,8 +350,8 @@ def test_each_kind_of_bad_workbook_is_refused_and_the_database_kept(
     where = BAD_WORKBOOKS[kind](path)
     result = CliRunner().invoke(cli, ["load", "--sheets", str(sheets), "--db", str(db)])
     assert result.exit_code == 1
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("错误")]
     assert errors and all("000_59d377ad04b23a3b.xlsx" in line for line in errors), errors
     assert any(where in line for line in errors), (where, errors)
-    assert "1 refused" in result.output
+    assert "拒绝 1 个" in result.output
     assert _dump(db) == before

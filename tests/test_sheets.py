@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import sqlite3
 import subprocess
 from functools import partial
 from pathlib import Path
@@ -23,9 +22,9 @@ from etl.cli import cli
 from etl.errors import WorkbookError
 from etl.extract import extract_report
 from etl.layout import META_VALUE_COL, TITLE_ROW, address, check_cells, layout, positions
-from etl.load import load
+from etl.manual import blank_report
 from etl.report import fingerprint
-from etl.sheets import blank_report, manual_report_id, write_workbook
+from etl.sheets import write_workbook
 from etl.sheets_read import problem_table, read_workbook, stored_fingerprint
 from tests.conftest import SAMPLES, meta_cell
 
@@ -114,13 +113,13 @@ def test_corrected_workbook_survives_extract_again(tmp_path: Path) -> None:
     path = sheets / "004_dc6eabfeda6fcd8b.xlsx"
     _edit(path, "requests", _cell(NEW_NP), 999)
     same = runner.invoke(cli, ["extract", pdf, "--sheets", str(sheets)])
-    assert same.exit_code == 0 and "unchanged" in same.output
+    assert same.exit_code == 0 and "未改变" in same.output
     # the agency re-publishes the PDF (new bytes): the corrected workbook is still kept
     republished = tmp_path / "new" / "004_dc6eabfeda6fcd8b.pdf"
     republished.parent.mkdir()
     republished.write_bytes(Path(pdf).read_bytes() + b"\n% re-saved\n")
     again = runner.invoke(cli, ["extract", str(republished), "--sheets", str(sheets)])
-    assert again.exit_code == 0 and "kept" in again.output
+    assert again.exit_code == 0 and "已保留" in again.output
     assert read_workbook(path).value("requests", "new", "natural_person") == 999
     forced = runner.invoke(cli, ["extract", pdf, "--sheets", str(sheets), "--force"])
     assert forced.exit_code == 0
@@ -391,47 +390,6 @@ def test_unchanged_workbook_and_pdf_is_skipped(tmp_path: Path) -> None:
     pdf = SAMPLES / "001_1f6271bab0582421.pdf"
     assert [o.status for o in extract_to_sheets([pdf], sheets)] == ["written"]
     assert [o.status for o in extract_to_sheets([pdf], sheets)] == ["unchanged"]
-
-
-# --- manual entry -----------------------------------------------------------------------
-
-def test_template_then_fill_then_load(tmp_path: Path) -> None:
-    sheets, db = tmp_path / "sheets", tmp_path / "ogi.db"
-    runner = CliRunner()
-    args = ["template", "--agency", "某县人民政府办公室", "--year", "2020", "--sheets", str(sheets)]
-    result = runner.invoke(cli, args)
-    assert result.exit_code == 0, result.output
-    (path,) = sheets.glob("*.xlsx")
-    assert path.stem == manual_report_id("某县人民政府办公室", 2020)
-    blank = read_workbook(path)
-    assert (blank.template, blank.year, blank.status) == ("2019", 2020, "extracted")
-    assert all(c.value is None for c in blank.cells.values())
-    again = runner.invoke(cli, args)
-    assert again.exit_code == 1 and "already exists" in again.output
-
-    wb = openpyxl.load_workbook(path)
-    where = layout("2019")
-    for key, value in {("requests", "new", "natural_person"): 7,
-                       ("requests", "new", "total"): 7,
-                       ("active", "procurement", "amount_10k_yuan"): 12.5}.items():
-        sheet, row, col = where[key]
-        wb[sheet].cell(row, col).value = value
-    wb.save(path)
-    result = load(sheets, db)
-    assert result.loaded == [path.stem] and not result.refused
-    conn = sqlite3.connect(db)
-    assert conn.execute("SELECT agency, year, template, status FROM reports").fetchall() == [
-        ("某县人民政府办公室", 2020, "2019", "extracted")]
-    assert sorted(conn.execute(
-        "SELECT item, measure, value FROM cells WHERE value IS NOT NULL").fetchall()) == [
-        ("new", "natural_person", 7), ("new", "total", 7),
-        ("procurement", "amount_10k_yuan", 12.5)]
-
-
-def test_template_year_picks_the_template(tmp_path: Path) -> None:
-    assert blank_report("甲", 2024).template == "2021"
-    assert blank_report("甲", 2020).template == "2019"
-    assert blank_report("甲", 2020, "2021").template == "2021"
 
 
 # --- the official layout and the source image ----------------------------------------------
