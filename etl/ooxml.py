@@ -255,6 +255,7 @@ class Sheet:
         self.comments: dict[tuple[int, int], str] = {}
         self.pictures: list[Picture] = []
         self.print_area: str | None = None
+        self.print_titles: str | None = None  # rows repeated on every printed page
         self.landscape = True
         self.rendered: dict[tuple[int, int], str] = {}  # cell XML kept from ``keep``
 
@@ -520,9 +521,11 @@ class Workbook:
             f'<sheet name="{_attr(s.name)}" sheetId="{n}"{hidden if s.hidden else ""} '
             f'r:id="rId{n}"/>' for n, s in enumerate(self.sheets, 1))
         names = "".join(
-            f'<definedName name="_xlnm.Print_Area" localSheetId="{n}">'
-            f"'{_attr(s.name)}'!{s.print_area}</definedName>"
-            for n, s in enumerate(self.sheets) if s.print_area)
+            f'<definedName name="_xlnm.{kind}" localSheetId="{n}">'
+            f"'{_attr(s.name)}'!{where}</definedName>"
+            for n, s in enumerate(self.sheets)
+            for kind, where in (("Print_Area", s.print_area), ("Print_Titles", s.print_titles))
+            if where)
         lock = '<workbookProtection lockStructure="1"/>' if self.lock_structure else ""
         return (f'{_HEAD}<workbook xmlns="{_NS}" xmlns:r="{_R}"><workbookPr/>{lock}'
                 '<bookViews><workbookView xWindow="0" yWindow="0" windowWidth="28800" '

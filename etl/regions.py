@@ -218,8 +218,11 @@ def _grids(horizontal: list[Rule], vertical: list[Rule]) -> list[Box]:
         groups.setdefault(root(i), ([], []))[0].append(i)
     for j in range(len(v)):
         groups.setdefault(root(len(h) + j), ([], []))[1].append(j)
-    return [(float(v[vs, 0].min()), float(h[hs, 0].min()), float(v[vs, 0].max()),
-             float(h[hs, 0].max())) for hs, vs in groups.values() if len(hs) > 1 and len(vs) > 1]
+    # The extent of every line of the group: a table split over pages has no closing rule,
+    # its vertical lines reach down to the page's end of it.
+    return [(float(min(h[hs, 1].min(), v[vs, 0].min())), float(min(h[hs, 0].min(), v[vs, 1].min())),
+             float(max(h[hs, 2].max(), v[vs, 0].max())), float(max(h[hs, 0].max(), v[vs, 2].max())))
+            for hs, vs in groups.values() if len(hs) > 1 and len(vs) > 1]
 
 
 # --- the text lines -------------------------------------------------------------------------

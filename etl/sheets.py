@@ -116,25 +116,28 @@ _BOLD = _st(bold=True)
 _RED, _LIGHT_RED = STYLES.dxf("FF7C80"), STYLES.dxf("FFC7CE")
 
 
-@dataclass(frozen=True)
-class _Mark:
-    """How a kind of cell is shown: its fill and what it means, in the 说明 legend."""
-
-    fill: str
-    legend: str
-
-
-# What the colours mean; a cell's comment says the same of it in one sentence per reason.
-_MARKS = {
-    UNPARSED: _Mark("F8CBAD", "原表所印不是数字（如「/」「无」），此格留空"),
-    LOW_CONFIDENCE: _Mark("FFD966", "提取有疑问，请对照原表核对"),
-    "ocr_low": _Mark("B4A7D6", "文字识别（OCR）所得，把握不大，请核对"),
-    OCR: _Mark("E4DFEC", "文字识别（OCR）所得，请核对"),
-    DERIVED: _Mark("DDEBF7", "原表未列出，由其他格计算得出（公式，随各项更新）"),
-    ABSENT: _Mark("EDEDED", "原表未列出此格"),
-    BLANK: _Mark("FFF2CC", "原表此格为空（不是 0）"),
-}
+# A value cell's fill by its most important flag ("ocr_low": OCR'd, not sure); each colour
+# is explained in the 说明 legend, and a cell's comment says the same of it.
+_FILLS = {UNPARSED: "F8CBAD", LOW_CONFIDENCE: "FFD966", "ocr_low": "B4A7D6", OCR: "E4DFEC",
+          DERIVED: "DDEBF7", ABSENT: "EDEDED", BLANK: "FFF2CC"}
 _NA_FILL, _CHECK_FILL, _FAILED_FILL = "BFBFBF", "E2EFDA", "FF7C80"
+
+
+def _legend() -> list[tuple[str | None, str]]:
+    """What each colour means: (fill, meaning), for the 说明 block."""
+    return [
+        (None, _("白色：从原表提取的数字，可修改")),
+        (_FILLS[UNPARSED], _("原表所印不是数字（如「/」「无」），此格留空")),
+        (_FILLS[LOW_CONFIDENCE], _("提取有疑问，请对照原表核对")),
+        (_FILLS["ocr_low"], _("由扫描图片文字识别所得，把握不大，请核对")),
+        (_FILLS[OCR], _("由扫描图片文字识别所得，把握较大")),
+        (_FILLS[DERIVED], _("原表未列出，由其他格计算得出（公式，随各项更新）")),
+        (_FILLS[ABSENT], _("原表未列出此格")),
+        (_FILLS[BLANK], _("原表此格为空（不是 0）")),
+        (_NA_FILL, _("本模板无此格")),
+        (_CHECK_FILL, _("核对格：实时计算，应为 0")),
+        (_FAILED_FILL, _("核对不符（参与该核对的格变为浅红）")),
+    ]
 
 
 def _sentences(cell: Cell, formula: bool) -> list[str]:
@@ -155,7 +158,7 @@ def _sentences(cell: Cell, formula: bool) -> list[str]:
         sure = cell.confidence is not None and cell.confidence >= _OCR_SURE
         pct = "" if cell.confidence is None else _("，把握 {pct:.0f}%").format(
             pct=cell.confidence * 100)
-        out.append(_("由文字识别（OCR）读出{pct}。").format(pct=pct)
+        out.append(_("由扫描图片文字识别读出{pct}。").format(pct=pct)
                    + ("" if sure else _("请核对。")))
     if DERIVED in flags:
         out.append(_("原表未列出，按本行各项之和计算，改动各项时随之更新。") if formula
@@ -176,8 +179,8 @@ def _mark(cell: Cell) -> str | None:
     for flag in (UNPARSED, LOW_CONFIDENCE, OCR, DERIVED, ABSENT, BLANK):
         if flag in flags:
             if flag == OCR and (cell.confidence is None or cell.confidence < _OCR_SURE):
-                return _MARKS["ocr_low"].fill
-            return _MARKS[flag].fill
+                return _FILLS["ocr_low"]
+            return _FILLS[flag]
     return None
 
 
@@ -252,6 +255,9 @@ def _px_round(points: float) -> float:
     return round(points / 0.75) * 0.75
 
 
+_TAILS = ("总数量", "数量", "总数", "件数", "金额")  # a heading's last word, kept whole
+
+
 def _fit(label: str, width: float) -> str:
     """A heading broken where it reads well when it is too wide for its column: before its
     bracket（…）, else in the middle, never leaving one character alone on a line."""
@@ -262,6 +268,10 @@ def _fit(label: str, width: float) -> str:
         head, rest = label.split("（", 1)
         if _units(head) <= room and _units(rest) + 2 <= room:
             return f"{head}\n（{rest}"
+    for tail in _TAILS:
+        head = label.removesuffix(tail)
+        if head != label and len(head) > 1 and _units(head) <= room:
+            return f"{head}\n{tail}"
     half = (len(label) + 1) // 2
     return f"{label[:half]}\n{label[half:]}" if _lines(label, width) == 2 else label
 
@@ -432,10 +442,14 @@ def _live_checks(ws: Sheet, t: str, p: SheetPlan) -> None:
     if check_columns(t, p.section):
         block = p.blocks[0]
         for n, (width, text) in enumerate(zip(CHECK_WIDTHS, (
-                _("本行核对：各项之和−总计（实时，应为 0）"), _("提取时")), strict=True)):
+                _("本行核对（应为 0）"), _("提取时")), strict=True)):
             c = p.last_col + 1 + n
             ws.widths[c] = width
             _box(ws, block.head_row, c, block.code_row - 1, c, text, _NOTE_HEAD)
+        rows = range(block.head_row, block.code_row)
+        room = sum(ws.heights.get(r, 15) for r in rows)
+        if room < _height(2):
+            _grow(ws, list(rows), _height(2) - room)
     if p.section == "requests":
         _column_check_labels(ws, t, p)
 
@@ -510,32 +524,63 @@ def _grow(ws: Sheet, rows: list[int], by: float) -> None:
         ws.heights[r] = _px_round(ws.heights.get(r, 15) + by / len(rows))
 
 
-def _align(ws: Sheet, p: SheetPlan, image: PageImage, floor: float, previous: int | None
-           ) -> tuple[float, int | None]:
-    """Where ``image`` goes (its top, points from the sheet's top), rows stretched so that
-    each of its table's rows stands beside the grid row it is: the rows between two known
-    rows grow by what the image has more (the titles and headings between them, else the
-    upper row; above the first, the sheet's title and header rows). A table printed in
-    another shape (appeals: its three items side by side) is placed without stretching."""
+_MAX_SCALE = 1.4  # an image is shown at most this much larger than printed
+
+
+def _rows(p: SheetPlan, image: PageImage) -> list[tuple[int, float, float]]:
+    """The image's rows as (grid row, top, bottom in points from the image's top), in grid
+    order; rows printed as one (（六）其他处理 without its sub-rows) by the first of them."""
     row_of = {item: r for block in p.blocks for r, item in enumerate(block.items,
                                                                        block.first_row)}
-    known = sorted((row_of[i], top, bottom) for i, (top, bottom) in image.rows.items()
-                   if i in row_of)
-    if not known or any(b[1] <= a[1] for a, b in zip(known, known[1:], strict=False)):
+    known: list[tuple[int, float, float]] = []
+    for r, top, bottom in sorted((row_of[i], t, b) for i, (t, b) in image.rows.items()
+                                 if i in row_of):
+        if not known or top > known[-1][1] + 0.5:
+            known.append((r, top, bottom))
+    return known
+
+
+def _scale(ws: Sheet, p: SheetPlan, images: list[PageImage]) -> float:
+    """How much larger than printed a table's images are shown, the same for all its pages:
+    rows only grow, so enough that most neighbouring grid rows stand no further apart than
+    the image's (a grid row taller than its printed one, a label wrapped on more lines,
+    shifts the rows after it until shorter ones catch up), within ``_MAX_SCALE``."""
+    tops = _tops(ws, p.last_row)
+    items = {r for block in p.blocks for r in range(block.first_row, block.last_row + 1)}
+    ratios = []
+    for image in images:
+        known = _rows(p, image)
+        ratios += sorted((tops[b[0]] - tops[a[0]]) / (b[1] - a[1])
+                         for a, b in zip(known, known[1:], strict=False)
+                         if not any(a[0] < r < b[0] for r in items))
+    if not ratios:
+        return 1.0
+    ratios.sort()
+    return min(_MAX_SCALE, max(1.0, ratios[len(ratios) * 3 // 4]))
+
+
+def _align(ws: Sheet, p: SheetPlan, image: PageImage, scale: float, floor: float,
+           previous: int | None) -> tuple[float, int | None]:
+    """Where ``image`` goes (its top, points from the sheet's top), rows stretched so that
+    each of its table's rows stands beside the grid row it is: a row grows to its printed
+    height (scaled), and the rows between two rows grow by what the image has more (the
+    titles and headings between them, else the upper row; above the first, the sheet's
+    title and header rows). A table printed in another shape (appeals: its three items side
+    by side) is placed without stretching."""
+    known = [(r, top * scale, bottom * scale) for r, top, bottom in _rows(p, image)]
+    if len(known) < 2:
         return floor, previous
-    items = set(row_of.values())
+    items = {r for block in p.blocks for r in range(block.first_row, block.last_row + 1)}
     start = max(floor, _tops(ws, p.last_row)[known[0][0]] - known[0][1])
-    for r, top, _bottom in known:
+    for r, top, bottom in known:
         short = start + top - _tops(ws, p.last_row)[r]
         if short > 0.5:
             between = [k for k in range((previous or TITLE_ROW - 1) + 1, r)
                        if k not in ws.hidden_rows and k not in items]
             _grow(ws, between or [previous or TITLE_ROW], short)
+        if bottom - top > ws.heights.get(r, 15) + 0.5:
+            ws.heights[r] = _px_round(bottom - top)
         previous = r
-    r, _top, bottom = known[-1]
-    need = start + bottom - _tops(ws, p.last_row)[r + 1]
-    if need > 0.5:
-        _grow(ws, [r], need)
     return start, previous
 
 
@@ -553,30 +598,33 @@ def _anchor(ws: Sheet, y: float) -> tuple[int, int]:
 def _place_images(ws: Sheet, t: str, p: SheetPlan, images: list[PageImage]) -> None:
     """Each page image of the table right of the grid (and its row checks), its rows beside
     the grid's, a band left of it naming the page."""
+    if not images:
+        return
     col = picture_column(t, p.section)
-    floor, previous, band_end = 0.0, None, 0
+    floor, previous, widest = 0.0, None, 0
+    spans = []
+    scale = _scale(ws, p, images)
     for image in images:
-        y, previous = _align(ws, p, image, floor, previous)
-        height = _px_round(image.size[1])
+        y, previous = _align(ws, p, image, scale, floor, previous)
+        height = _px_round(image.size[1] * scale)
+        width = round(image.size[0] * scale * 4 / 3)
+        widest = max(widest, width)
         row, dy = _anchor(ws, y)
-        last, _off = _anchor(ws, y + height - 0.01)
-        ws.pictures.append(Picture(image.png, row, col + 1, round(image.size[0] * 4 / 3),
-                                   round(height * 4 / 3), dy=dy,
-                                   name=_("原表第 {page} 页").format(page=image.page)))
-        first_band = max(row, band_end + 1)
-        label = _("原表第 {page} 页").format(page=image.page)
-        if first_band <= last:
-            _box(ws, first_band, col, last, col, label, _POINTER)
-        band_end = max(band_end, last)
+        name = _("原表第 {page} 页").format(page=image.page)
+        ws.pictures.append(Picture(image.png, row, col + 1, width, round(height * 4 / 3),
+                                   dy=dy, name=name))
+        spans.append((row, _anchor(ws, y + height - 0.01)[0], name))
         floor = y + height + 6
-    if images:
-        widest = max(round(i.size[0] * 4 / 3) for i in images)
-        right, used = col + 1, 0
-        while used < widest:
-            used += ws.width_px(right)
-            right += 1
-        bottom, _off = _anchor(ws, floor)
-        ws.print_area = f"$B$1:${column(right - 1)}${max(bottom, _max_row(ws))}"
+    for n, (first, last, name) in enumerate(spans):  # a band ends where the next begins
+        if n + 1 < len(spans):
+            last = min(last, spans[n + 1][0] - 1)
+        _box(ws, first, col, max(first, last), col, name, _POINTER)
+    right, used = col + 1, 0
+    while used < widest:
+        used += ws.width_px(right)
+        right += 1
+    bottom, _off = _anchor(ws, floor)
+    ws.print_area = f"$B$1:${column(right - 1)}${max(bottom, _max_row(ws))}"
 
 
 def _max_row(ws: Sheet) -> int:
@@ -585,7 +633,7 @@ def _max_row(ws: Sheet) -> int:
 
 # --- the meta sheet -----------------------------------------------------------------------
 
-_META_VALUE_WIDTH = 64
+_META_VALUE_WIDTH = 68
 
 
 def _steps() -> list[str]:
@@ -600,16 +648,6 @@ def _steps() -> list[str]:
     ]
 
 
-def _legend() -> list[tuple[str | None, str]]:
-    return [
-        (None, _("白色：从原表提取的数字，可修改")),
-        *((m.fill, m.legend) for m in _MARKS.values()),
-        (_NA_FILL, _("本模板无此格")),
-        (_CHECK_FILL, _("核对格：实时计算，应为 0")),
-        (_FAILED_FILL, _("核对不符（参与该核对的格变为浅红）")),
-    ]
-
-
 @cache
 def _meta_drawing() -> Sheet:
     ws = Sheet(META_SHEET)
@@ -618,9 +656,13 @@ def _meta_drawing() -> Sheet:
     ws.set(1, META_VALUE_COL, _("内容"), _HEAD)
     ws.hidden_cols.add(META_CODE_COL)
     ws.widths[META_LABEL_COL], ws.widths[META_VALUE_COL] = 18, _META_VALUE_WIDTH
+    hint_col = META_VALUE_COL + 1
+    ws.widths[hint_col] = 30
     for r, name in enumerate(META_FIELDS, 2):
         ws.set(r, META_CODE_COL, name, _CODE)
         ws.set(r, META_LABEL_COL, META_LABELS[name], _LABEL)
+        if name in _hints():
+            ws.set(r, hint_col, _hints()[name], _NOTE)
     labels = list(STATUS_LABELS.values())
     status = Validation("list", None, f'"{",".join(labels)}"', title=_("状态"),
                         error=_("请在「{options}」中选一个").format(options="」「".join(labels)),
@@ -646,13 +688,24 @@ def _meta_drawing() -> Sheet:
         ws.set(r, META_LABEL_COL, None, _st(fill=fill, border=True))
         ws.set(r, META_VALUE_COL, text, _st(wrap=True))
         ws.heights[r] = _height(_lines(text, _META_VALUE_WIDTH))
-    ws.print_area = f"$B$1:${column(META_VALUE_COL)}${r}"
+    ws.print_area = f"$B$1:${column(hint_col)}${r}"
     return ws.keep()
+
+
+_LEVELS = {"province": "省级", "city": "市级", "county": "县级", "department": "部门"}
+
+
+def _hints() -> dict[str, str]:
+    """What a reviewer may do with each editable meta field."""
+    return {"agency": _("提取有误时可改正"), "year": _("提取有误时可改正（四位数字）"),
+            "status": _("核对完毕后选「已审核」"), "reviewer": _("填写审核人姓名"),
+            "note": _("可填写审核中发现的问题")}
 
 
 def _meta_value(report: Report, name: str) -> Any:
     if name in META_PLACE:
-        return getattr(place_of(report.agency), name)  # shown for information only
+        value = getattr(place_of(report.agency), name)  # shown for information only
+        return _LEVELS.get(value, value) if name == "level" else value
     if name == "status":
         return STATUS_LABELS.get(report.status, report.status)
     value = getattr(report, name)
@@ -684,10 +737,15 @@ _CHECK_COL_WIDTHS = (22, 22, 58, 12, 12, 12, 13, 13, 13)
 
 
 def _subject_label(t: str, ident: Identity) -> str:
+    """表三·自然人列 / 表三·（四）无法提供 3.补正后申请内容仍不明确行: which table, which
+    column or row the identity checks."""
     section = ident.expected[0][0]
-    name = (tpl.measure_label(t, section, ident.subject) if ident.per == "measure"
-            else " ".join(tpl.label_path(t, section, ident.subject)))
-    return f"{tpl.SECTION_TITLES[section].split('、', 1)[0]}、{name}"
+    table = _("表{number}").format(number=tpl.SECTION_TITLES[section].split("、", 1)[0])
+    if ident.per == "measure":
+        return _("{table}·{name}列").format(
+            table=table, name=tpl.measure_label(t, section, ident.subject))
+    path = tpl.label_path(t, section, ident.subject)
+    return _("{table}·{name}行").format(table=table, name=" ".join(path[-2:]))
 
 
 @cache
@@ -715,6 +773,7 @@ def _checks_drawing(t: str) -> Sheet:
     ws.conditional.append((f"C2:F{last}", f'$F2="{_("不符")}"', _RED))
     ws.freeze = (2, 1)
     ws.print_area = f"$C$1:$I${last}"
+    ws.print_titles = "$1:$1"
     return ws.keep()
 
 
