@@ -55,67 +55,77 @@ def _xlsxwriter_format(book, style: Style, cache: dict) -> object:
     return cache[style]
 
 
-def _to_xlsxwriter(sheets_: list[Sheet], path: Path) -> None:
-    """Write the sheets ``etl.sheets`` built through XlsxWriter (same content)."""
+def _xw_layout(ws, sheet: Sheet) -> None:  # noqa: ANN001 - an XlsxWriter worksheet
+    for c, width in sheet.widths.items():
+        ws.set_column(c - 1, c - 1, width)
+    for c in sheet.hidden_cols:
+        ws.set_column(c - 1, c - 1, None, None, {"hidden": True})
+    for r, h in sheet.heights.items():
+        ws.set_row(r - 1, h)
+    for r in sheet.hidden_rows:
+        ws.set_row(r - 1, None, None, {"hidden": True})
+    for m in sheet.merges:
+        ws.merge_range(m, None)
+    if sheet.freeze:
+        ws.freeze_panes(sheet.freeze[0] - 1, sheet.freeze[1] - 1)
+    if sheet.hidden:
+        ws.hide()
+    if sheet.protected:
+        ws.protect("", {"format_columns": True, "format_rows": True})
+
+
+def _xw_cells(book, ws, sheet: Sheet, formats: dict) -> None:  # noqa: ANN001
+    by_number = {n: s for s, n in STYLES.xfs.items()}
+    for r, cells in sheet.rows.items():
+        for c, (value, number) in cells.items():
+            fmt = _xlsxwriter_format(book, by_number[number], formats) if number else None
+            if isinstance(value, Formula):
+                ws.write_formula(r - 1, c - 1, f"={value.text}", fmt,
+                                 value.cached if value.cached is not None else "")
+            elif isinstance(value, str):
+                ws.write_string(r - 1, c - 1, value, fmt)
+            elif value is None:
+                ws.write_blank(r - 1, c - 1, None, fmt)
+            else:
+                ws.write_number(r - 1, c - 1, value, fmt)
+
+
+def _xw_rules(book, ws, sheet: Sheet) -> None:  # noqa: ANN001
     import io
 
+    red = book.add_format({"bg_color": "#FF7C80"})
+    for v in sheet.validations:
+        opts = {"validate": {"whole": "integer"}.get(v.kind, v.kind),
+                "error_message": v.error, "multi_range": " ".join(v.cells)}
+        if v.kind == "list":
+            opts["source"] = v.formula1.strip('"').split(",")
+        else:
+            opts.update({"criteria": {"greaterThanOrEqual": ">=", "between": "between"}
+                         [v.operator or "between"], "value": v.formula1,
+                         "minimum": v.formula1, "maximum": v.formula2 or v.formula1})
+        ws.data_validation(v.cells[0], opts)
+    for where, formula, _dxf in sheet.conditional:
+        ws.conditional_format(where.split()[0], {
+            "type": "formula", "criteria": f"={formula}", "format": red, "multi_range": where})
+    for (r, c), text in sheet.comments.items():
+        ws.write_comment(r - 1, c - 1, text)
+    for p in sheet.pictures:
+        ws.insert_image(p.row - 1, p.col - 1, "page.png",
+                        {"image_data": io.BytesIO(p.png), "y_offset": p.dy})
+
+
+def _to_xlsxwriter(sheets_: list[Sheet], path: Path) -> None:
+    """Write the sheets ``etl.sheets`` built through XlsxWriter (same content)."""
     import xlsxwriter
 
-    by_number = {n: s for s, n in STYLES.xfs.items()}
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
-                                           "strings_to_numbers": False})
+                                           "strings_to_numbers": False, "in_memory": True})
     formats: dict = {}
     for sheet in sheets_:
         ws = book.add_worksheet(sheet.name)
-        for c, width in sheet.widths.items():
-            ws.set_column(c - 1, c - 1, width)
-        for c in sheet.hidden_cols:
-            ws.set_column(c - 1, c - 1, None, None, {"hidden": True})
-        for r, h in sheet.heights.items():
-            ws.set_row(r - 1, h)
-        for r in sheet.hidden_rows:
-            ws.set_row(r - 1, None, None, {"hidden": True})
-        for r, cells in sheet.rows.items():
-            for c, (value, number) in cells.items():
-                fmt = _xlsxwriter_format(book, by_number[number], formats) if number else None
-                if isinstance(value, Formula):
-                    ws.write_formula(r - 1, c - 1, f"={value.text}", fmt,
-                                     value.cached if value.cached is not None else "")
-                elif isinstance(value, str):
-                    ws.write_string(r - 1, c - 1, value, fmt)
-                elif value is None:
-                    ws.write_blank(r - 1, c - 1, None, fmt)
-                else:
-                    ws.write_number(r - 1, c - 1, value, fmt)
-        for m in sheet.merges:
-            first, last = m.split(":")
-            ws.merge_range(f"{first}:{last}", None)
-        red = book.add_format({"bg_color": "#FF7C80"})
-        for v in sheet.validations:
-            opts = {"validate": {"whole": "integer"}.get(v.kind, v.kind),
-                    "error_message": v.error, "multi_range": " ".join(v.cells)}
-            if v.kind == "list":
-                opts["source"] = v.formula1.strip('"').split(",")
-            else:
-                opts.update({"criteria": {"greaterThanOrEqual": ">=", "between": "between"}
-                             [v.operator or "between"], "value": v.formula1,
-                             "minimum": v.formula1, "maximum": v.formula2 or v.formula1})
-            ws.data_validation(v.cells[0], opts)
-        for where, formula, _dxf in sheet.conditional:
-            ws.conditional_format(where.split()[0], {
-                "type": "formula", "criteria": f"={formula}", "format": red,
-                "multi_range": where})
-        for (r, c), text in sheet.comments.items():
-            ws.write_comment(r - 1, c - 1, text)
-        for p in sheet.pictures:
-            ws.insert_image(p.row - 1, p.col - 1, "page.png",
-                            {"image_data": io.BytesIO(p.png), "y_offset": p.dy})
-        if sheet.freeze:
-            ws.freeze_panes(sheet.freeze[0] - 1, sheet.freeze[1] - 1)
-        if sheet.hidden:
-            ws.hide()
-        if sheet.protected:
-            ws.protect("", {"format_columns": True, "format_rows": True})
+        _xw_layout(ws, sheet)
+        _xw_cells(book, ws, sheet, formats)
+        _xw_rules(book, ws, sheet)
     book.close()
 
 

@@ -257,6 +257,7 @@ class Sheet:
         self.print_area: str | None = None
         self.print_titles: str | None = None  # rows repeated on every printed page
         self.landscape = True
+        self.pages_tall = 0  # printed pages tall at most (0: as many as it takes)
         self.rendered: dict[tuple[int, int], str] = {}  # cell XML kept from ``keep``
 
     def set(self, row: int, col: int, value: Any = None, style: int = 0) -> None:
@@ -439,7 +440,7 @@ def _sheet_xml(sheet: Sheet, selected: bool, rels: list[str]) -> str:
     parts.append(_validations(sheet))
     parts.append('<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" '
                  'footer="0.3"/>')
-    parts.append(f'<pageSetup paperSize="9" fitToWidth="1" fitToHeight="0" '
+    parts.append(f'<pageSetup paperSize="9" fitToWidth="1" fitToHeight="{sheet.pages_tall}" '
                  f'orientation="{"landscape" if sheet.landscape else "portrait"}"/>')
     for kind in rels:
         tag = "legacyDrawing" if kind == "vmlDrawing" else kind

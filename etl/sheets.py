@@ -689,6 +689,7 @@ def _meta_drawing() -> Sheet:
         ws.set(r, META_VALUE_COL, text, _st(wrap=True))
         ws.heights[r] = _height(_lines(text, _META_VALUE_WIDTH))
     ws.print_area = f"$B$1:${column(hint_col)}${r}"
+    ws.pages_tall, ws.landscape = 1, False
     return ws.keep()
 
 

@@ -823,6 +823,18 @@ def test_2019_headings_never_wrap_a_bracket_alone(tmp_path: Path) -> None:
     assert ws.cell(code_row - 1, col).value == "采购总金额\n（万元）"
 
 
+def _no_overlapping_merges(root: ElementTree.Element, name: str) -> None:
+    taken: set[tuple[int, int]] = set()
+    for merge in root.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+                           "mergeCell"):
+        (c1, r1), (c2, r2) = (re.fullmatch(r"([A-Z]+)(\d+)", x).groups()
+                              for x in merge.get("ref").split(":"))
+        cells = {(r, c) for r in range(int(r1), int(r2) + 1)
+                 for c in range(column_index_from_string(c1), column_index_from_string(c2) + 1)}
+        assert not cells & taken, (name, merge.get("ref"))
+        taken |= cells
+
+
 def test_the_package_is_clean_ooxml(sample_sheets: Path) -> None:
     """Every part well-formed and typed, every relationship's target present, the
     worksheet's elements in the schema's order (what Excel repairs otherwise)."""
@@ -851,6 +863,7 @@ def test_the_package_is_clean_ooxml(sample_sheets: Path) -> None:
                 if name.startswith("xl/worksheets/sheet"):
                     tags = [e.tag.split("}")[1] for e in root]
                     assert tags == sorted(tags, key=order.index), (name, tags)
+                    _no_overlapping_merges(root, name)
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
