@@ -266,7 +266,7 @@ def _fit(label: str, width: float) -> str:
         return label
     if "（" in label[1:]:
         head, rest = label.split("（", 1)
-        if _units(head) <= room and _units(rest) + 2 <= room:
+        if _units(head) <= room:
             return f"{head}\n（{rest}"
     for tail in _TAILS:
         head = label.removesuffix(tail)

@@ -44,7 +44,7 @@ from etl.layout import (
 from etl.load import load
 from etl.pageimage import page_images
 from etl.report import DERIVED, OCR, fingerprint
-from etl.sheets import blank_report, manual_report_id, write_workbook
+from etl.sheets import _fit, blank_report, manual_report_id, write_workbook
 from etl.sheets_read import problem_table, read_workbook, stored_fingerprint
 from tests.conftest import SAMPLES, meta_cell
 
@@ -816,6 +816,16 @@ def test_checks_sheet_speaks_chinese_and_cuts_nothing_off(tmp_path: Path) -> Non
         assert ws.row_dimensions[r].height >= 15 * math.ceil(lines), (r, text)
 
 
+@pytest.mark.parametrize(("label", "width", "shown"), [
+    ("收费金额（单位：万元）", 14, "收费金额\n（单位：万元）"),  # before its bracket
+    ("本年新制作数量", 9, "本年新制作\n数量"),  # its last word kept whole
+    ("社会公益组织", 9, "社会公\n益组织"),  # else in the middle
+    ("自然人", 9, "自然人"),  # what fits stays on one line
+])
+def test_a_heading_breaks_where_it_reads_well(label: str, width: float, shown: str) -> None:
+    assert _fit(label, width) == shown
+
+
 def test_2019_headings_never_wrap_a_bracket_alone(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(write_workbook(blank_report("甲", 2020, "2019"),
                                                tmp_path / "r.xlsx"))["active"]
@@ -851,7 +861,10 @@ def test_the_package_is_clean_ooxml(sample_sheets: Path) -> None:
             assert overrides <= names
             for name in names:
                 data = z.read(name)
-                assert name in overrides or name.rsplit(".", 1)[-1] in defaults, name
+                # every XML part typed as what it is (a bare application/xml is not enough)
+                typed = name in overrides or (not name.endswith(".xml") and
+                                              name.rsplit(".", 1)[-1] in defaults)
+                assert typed or name == "[Content_Types].xml", name
                 if name.endswith((".xml", ".rels", ".vml")):
                     root = ElementTree.fromstring(data)
                 if name.endswith(".rels"):
