@@ -204,10 +204,17 @@ def derived_formula(template: str, key: Key) -> str | None:
     the sum of the operands of the row identity whose total it is, blank while one of them
     is blank (never an invented 0). The reader recognises exactly this text as ogi's own;
     None for a cell no row identity totals."""
-    ident = next((i for i in tpl.identities(template)
-                  if i.per == "item" and i.actual == (key,)), None)
-    if ident is None:
+    parts = derived_parts(template, key)
+    if parts is None:
         return None
     where = layout(template)
-    refs = ",".join(f"{get_column_letter(where[k][2])}{where[k][1]}" for k in ident.expected)
-    return f'=IF(COUNT({refs})<{len(ident.expected)},"",SUM({refs}))'
+    refs = ",".join(f"{get_column_letter(where[k][2])}{where[k][1]}" for k in parts)
+    return f'=IF(COUNT({refs})<{len(parts)},"",SUM({refs}))'
+
+
+def derived_parts(template: str, key: Key) -> tuple[Key, ...] | None:
+    """The cells a derived total of ``key`` adds up (the operands of the row identity
+    whose total it is); None for a cell no row identity totals."""
+    ident = next((i for i in tpl.identities(template)
+                  if i.per == "item" and i.actual == (key,)), None)
+    return None if ident is None else ident.expected

@@ -818,7 +818,7 @@ def test_checks_sheet_speaks_chinese_and_cuts_nothing_off(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(("label", "width", "shown"), [
     ("收费金额（单位：万元）", 14, "收费金额\n（单位：万元）"),  # before its bracket
-    ("本年新制作数量", 9, "本年新制作\n数量"),  # its last word kept whole
+    ("本年新制作数量", 12, "本年新制作\n数量"),  # its last word kept whole
     ("社会公益组织", 9, "社会公\n益组织"),  # else in the middle
     ("自然人", 9, "自然人"),  # what fits stays on one line
 ])
