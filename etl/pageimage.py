@@ -59,7 +59,7 @@ def png_grey(pixels: np.ndarray, bits: int = _BITS) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, bits, 0, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(raw, 3)) + chunk(b"IEND", b""))
+            + chunk(b"IDAT", zlib.compress(raw, 2)) + chunk(b"IEND", b""))
 
 
 def page_images(pdf: str | Path, report: Report) -> list[PageImage]:
@@ -108,6 +108,10 @@ def _render(page: pdfium.PdfPage, regions: list[Region], report: Report) -> list
     pixels = page.render(scale=RENDER_SCALE, crop=crop, grayscale=True).to_numpy()
     if pixels.ndim == 3:
         pixels = pixels[..., 0]
+    cells: dict[tuple[str, int], list] = {}
+    for cell in report.cells.values():
+        if cell.page and cell.box:
+            cells.setdefault((cell.section, cell.page), []).append(cell)
     out = []
     for region, box in zip(regions, boxes, strict=True):
         x0 = round((box[0] - whole[0]) * RENDER_SCALE)
@@ -119,21 +123,20 @@ def _render(page: pdfium.PdfPage, regions: list[Region], report: Report) -> list
             continue
         out.append(PageImage(region.section, region.page, png_grey(cut),
                              (cut.shape[1], cut.shape[0]), (box[2] - box[0], box[3] - box[1]),
-                             _rows(report, region, box, view)))
+                             _rows(cells.get((region.section, region.page), []), box,
+                                   view)))
     return out
 
 
-def _rows(report: Report, region: Region, box: Box, view: View
-          ) -> dict[str, tuple[float, float]]:
-    """Where each row of the region's table stands: item -> (top, bottom) in points from
-    the top of ``box`` (the region as shown), from its cells' boxes."""
+def _rows(cells: list, box: Box, view: View) -> dict[str, tuple[float, float]]:
+    """Where each row of a region's table stands: item -> (top, bottom) in points from the
+    top of ``box`` (the region as shown), from the boxes of its ``cells`` on the page."""
     rows: dict[str, tuple[float, float]] = {}
-    for cell in report.cells.values():
-        if cell.section == region.section and cell.page == region.page and cell.box:
-            b = _shown(view, cell.box)
-            top, bottom = box[3] - b[3], box[3] - b[1]
-            was = rows.get(cell.item, (top, bottom))
-            rows[cell.item] = (min(was[0], top), max(was[1], bottom))
+    for cell in cells:
+        b = _shown(view, cell.box)
+        top, bottom = box[3] - b[3], box[3] - b[1]
+        was = rows.get(cell.item, (top, bottom))
+        rows[cell.item] = (min(was[0], top), max(was[1], bottom))
     return rows
 
 

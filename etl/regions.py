@@ -68,14 +68,16 @@ def cell_boxes(report: Report) -> dict[int, dict[str, list[Box]]]:
     return by_page
 
 
-def page_regions(page: pdfium.PdfPage, number: int, sections: dict[str, list[Box]]
-                 ) -> list[Region]:
+def page_regions(page: pdfium.PdfPage, number: int, sections: dict[str, list[Box]],
+                 textpage: pdfium.PdfTextPage | None = None) -> list[Region]:
     """The regions of the tables on one page: ``sections`` maps each section to the boxes
-    of its cells on the page (the text layer's space)."""
+    of its cells on the page (the text layer's space). Extraction, which has the page and
+    its text page open already, passes them."""
     view = page_view(page)
     horizontal, vertical = _rules(page, view)
     grids = _grids(horizontal, vertical)
-    textpage = page.get_textpage()
+    own = textpage is None
+    textpage = page.get_textpage() if own else textpage
     try:
         lines = _Lines(textpage, view)
         limit = view.shown(tuple(page.get_mediabox()))
@@ -90,7 +92,8 @@ def page_regions(page: pdfium.PdfPage, number: int, sections: dict[str, list[Box
             out.append(Region(section, number, tuple(round(v, 2) for v in view.stored(box))))
         return out
     finally:
-        textpage.close()
+        if own:
+            textpage.close()
 
 
 # --- the drawn lines ------------------------------------------------------------------------
