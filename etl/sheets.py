@@ -544,7 +544,8 @@ def _scale(ws: Sheet, p: SheetPlan, images: list[PageImage]) -> float:
     """How much larger than printed a table's images are shown, the same for all its pages:
     rows only grow, so enough that most neighbouring grid rows stand no further apart than
     the image's (a grid row taller than its printed one, a label wrapped on more lines,
-    shifts the rows after it until shorter ones catch up), within ``_MAX_SCALE``."""
+    shifts the rows after it until shorter ones catch up), within ``_MAX_SCALE``. A table
+    printed in another shape is shown as tall as its grid."""
     tops = _tops(ws, p.last_row)
     items = {r for block in p.blocks for r in range(block.first_row, block.last_row + 1)}
     ratios = []
@@ -553,8 +554,9 @@ def _scale(ws: Sheet, p: SheetPlan, images: list[PageImage]) -> float:
         ratios += sorted((tops[b[0]] - tops[a[0]]) / (b[1] - a[1])
                          for a, b in zip(known, known[1:], strict=False)
                          if not any(a[0] < r < b[0] for r in items))
-    if not ratios:
-        return 1.0
+    if not ratios:  # printed in another shape (appeals): as tall as the grid, if larger
+        printed = sum(image.size[1] for image in images)
+        return min(_MAX_SCALE, max(1.0, tops[p.last_row + 1] / printed)) if printed else 1.0
     ratios.sort()
     return min(_MAX_SCALE, max(1.0, ratios[len(ratios) * 3 // 4]))
 
