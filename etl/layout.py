@@ -57,8 +57,12 @@ TITLE_ROW = 1  # every table sheet: the section's title in row 1, its grid below
 
 # --- the layout: the official tables, drawn the same way for every report ------------------
 
-# Label columns (B ..) of each table sheet; the values start right after them.
-LABEL_WIDTHS = {"active": (26,), "requests": (6, 16, 40), "appeals": (10, 20)}
+# Label columns (B ..) of each table sheet; the values start right after them. Widths are
+# chosen so that labels, values, checks and the page image fit 1920 px at 100 %.
+LABEL_WIDTHS = {"active": (26,), "requests": (6, 16, 38), "appeals": (10, 18)}
+VALUE_WIDTHS = {"active": 14, "requests": 9, "appeals": 9}
+CHECK_WIDTHS = (11, 8)  # the live check column, the one found at extraction
+POINTER_WIDTH = 3.5  # the band naming the page of the image beside it
 _HEAD_ROWS = {"active": 1, "requests": 3, "appeals": 1}  # header rows of a (sub-)table
 
 
@@ -161,6 +165,7 @@ def address(sheet: str, row: int, col: int) -> str:
 CheckPlace = tuple[str, tuple[int, int], tuple[int, int]]  # sheet, live (row, col), stored
 
 
+@cache
 def check_cells(template: str) -> dict[tuple[str, str], CheckPlace]:
     """Where each live check is written: (rule, subject) -> (sheet, (row, column) of the live
     formula, (row, column) of the difference found at extraction). A row's check sits in the
@@ -182,15 +187,34 @@ def check_cells(template: str) -> dict[tuple[str, str], CheckPlace]:
     return found
 
 
+def check_columns(template: str, section: str) -> int:
+    """How many columns of row checks stand right of the grid (0 on a sheet without)."""
+    return 2 if any(i.per == "item" and i.actual[0][0] == section
+                    for i in tpl.identities(template)) else 0
+
+
+def picture_column(template: str, section: str) -> int:
+    """The column of the band naming the source page; its image starts in the next one:
+    right of the grid and its row checks, so values and image are seen side by side."""
+    return plan(template, section).last_col + check_columns(template, section) + 1
+
+
 def derived_formula(template: str, key: Key) -> str | None:
     """The live formula ogi writes in a derived cell (a total the report does not print):
     the sum of the operands of the row identity whose total it is, blank while one of them
     is blank (never an invented 0). The reader recognises exactly this text as ogi's own;
     None for a cell no row identity totals."""
-    ident = next((i for i in tpl.identities(template)
-                  if i.per == "item" and i.actual == (key,)), None)
-    if ident is None:
+    parts = derived_parts(template, key)
+    if parts is None:
         return None
     where = layout(template)
-    refs = ",".join(f"{get_column_letter(where[k][2])}{where[k][1]}" for k in ident.expected)
-    return f'=IF(COUNT({refs})<{len(ident.expected)},"",SUM({refs}))'
+    refs = ",".join(f"{get_column_letter(where[k][2])}{where[k][1]}" for k in parts)
+    return f'=IF(COUNT({refs})<{len(parts)},"",SUM({refs}))'
+
+
+def derived_parts(template: str, key: Key) -> tuple[Key, ...] | None:
+    """The cells a derived total of ``key`` adds up (the operands of the row identity
+    whose total it is); None for a cell no row identity totals."""
+    ident = next((i for i in tpl.identities(template)
+                  if i.per == "item" and i.actual == (key,)), None)
+    return None if ident is None else ident.expected

@@ -1,43 +1,46 @@
 """``Report`` -> review workbook (one per report, the same grid for every report):
 ``write_workbook``, read back by ``etl.sheets_read.read_workbook``.
 
-Sheets: ``meta`` (agency, year, status, reviewer …), one sheet per table (``active``,
-``requests``, ``appeals``), each drawn as the official table by the plan of ``etl.layout``:
-merged label cells (for ``requests`` 三、本年度办理结果 down the outcome rows, （三）不予公开
-down its eight reasons …), the applicant header of ``requests`` on three levels,
-``active`` as its sub-tables 第二十条第（一）（五）（六）（八）（九）项 with their own header
-rows; the item code of each row in the hidden column A and the measure codes in a hidden row
-under each (sub-)table's header. Beside each grid and on ``checks``, every identity of the
-format as live Excel formulas, beside the result computed at extraction time; ``text`` (the
-prose sections), a hidden ``_cells`` sheet with what was extracted (printed text, page, box,
-flags), so corrections can be told from extraction and provenance survives the round trip,
-and a hidden ``_ogi`` sheet with the fingerprint of what was written.
+Sheets: ``meta`` (报告编号, 机关名称, 年度, 状态, 审核人 … with a 说明 block: the review steps and
+what each colour means), one sheet per table (``active``, ``requests``, ``appeals``), each
+drawn as the official table by the plan of ``etl.layout`` — merged labels, the applicant
+header of ``requests`` on three levels, ``active`` as its sub-tables — with the item code of
+each row in the hidden column A and the measure codes in a hidden row under each header.
+Right of each grid, outside the frozen label columns: the live row checks, then the source
+page's image of the table, its rows beside the grid's rows (``etl.pageimage``) and a band
+naming its page. Beside the grids and on ``checks``, every identity of the format as live
+formulas, with the result found at extraction as plain values; ``text`` (the prose sections
+as paragraphs), a hidden ``_cells`` sheet with what was extracted (printed text, page, box,
+flags, confidence), and a hidden ``_ogi`` sheet with the fingerprint of what was written.
+
+A cell the source did not print but ogi computed (a derived total) holds the live formula
+``etl.layout.derived_formula`` with its value cached, so it follows its corrected parts.
+Cells are coloured by what extraction says of them (blank, derived, absent, doubtful, OCR'd
+by confidence), each colour explained by a one-sentence Chinese comment.
 
 Only values are editable: every sheet is protected (no password) and only the value cells
-(and the editable meta fields) are unlocked, with data validation by cell kind.
+(and the editable meta fields) are unlocked, with data validation by cell kind. Every text
+is written as text, never as a formula. The template's fixed parts are drawn once per
+template and process (``etl.ooxml``); a report adds its values, marks and images.
 """
 
 from __future__ import annotations
 
-import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-from openpyxl.comments import Comment
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.protection import WorkbookProtection
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
-
 from etl import template as tpl
 from etl.checks import TOLERANCE, CheckResult, check_report
+from etl.i18n import _
 from etl.layout import (
     CELLS_COLUMNS,
     CELLS_SHEET,
+    CHECK_WIDTHS,
     CHECKS_SHEET,
     LABEL_WIDTHS,
     META_CODE_COL,
@@ -50,23 +53,32 @@ from etl.layout import (
     META_VALUE_COL,
     OGI_KEYS,
     OGI_SHEET,
+    POINTER_WIDTH,
     STATUS_LABELS,
     TEXT_SHEET,
     TITLE_ROW,
+    VALUE_WIDTHS,
     Block,
     SheetPlan,
     address,
     check_cells,
+    check_columns,
+    derived_formula,
     layout,
+    picture_column,
     plan,
 )
+from etl.ooxml import STYLES, Formula, Picture, Sheet, Style, Validation, Workbook, column, ref
+from etl.pageimage import PageImage, page_images
 from etl.place import place_of
 from etl.report import (
     ABSENT,
     BLANK,
     DERIVED,
     LOW_CONFIDENCE,
+    OCR,
     UNPARSED,
+    Cell,
     Report,
     encode_box,
     encode_flags,
@@ -74,56 +86,136 @@ from etl.report import (
 )
 from etl.template import Identity, Key
 
-_EXCEL_CELL_MAX = 32767
-_EPS = f"{TOLERANCE:f}"  # the checks' tolerance as Excel formula text
+_EPS = f"{TOLERANCE:f}"  # the checks' tolerance as formula text
+_OCR_SURE = 0.9  # an OCR'd value read at least this sure gets the lighter shade
 
-_FILLS = {BLANK: "FFF2CC", DERIVED: "DDEBF7", ABSENT: "EDEDED", UNPARSED: "F8CBAD",
-          LOW_CONFIDENCE: "F8CBAD"}
-_WHY = {BLANK: "原表此格为空（不是 0）", DERIVED: "原表未列出，按其他单元格计算得出",
-        ABSENT: "原表未列出此格", UNPARSED: "原表所印内容不是数字",
-        LOW_CONFIDENCE: "识别把握不大，请核对"}
-_NA_FILL = PatternFill("solid", fgColor="BFBFBF")
-_HEAD_FILL = PatternFill("solid", fgColor="F2F2F2")
-_CHECK_FILL = PatternFill("solid", fgColor="E2EFDA")
-_FAILED_FILL = PatternFill("solid", fgColor="FFC7CE")
-_RED = PatternFill(start_color="FF7C80", end_color="FF7C80", fill_type="solid")
-_LIGHT_RED = PatternFill(start_color="FFC7CE", end_color="FFC7CE", fill_type="solid")
-_THIN = Side(style="thin", color="808080")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_UNLOCKED = Protection(locked=False)
-_WRAP = Alignment(wrap_text=True, vertical="center")
-_CENTER = Alignment(wrap_text=True, horizontal="center", vertical="center")
-_BALANCE_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
-_VALUE_WIDTH = 13  # of each value column (the label columns: ``etl.layout.LABEL_WIDTHS``)
+
+def _st(**kw: Any) -> int:
+    return STYLES(Style(**kw))
+
+
+_GREY_TEXT = "595959"
+_TITLE = _st(bold=True, size=12, wrap=True)
+_HEAD = _st(bold=True, fill="F2F2F2", border=True, halign="center", wrap=True)
+_HEAD_LEFT = _st(bold=True, fill="F2F2F2", border=True, wrap=True)
+_LABEL = _st(border=True, wrap=True)
+_LABEL_CENTER = _st(border=True, wrap=True, halign="center")
+_NA = _st(fill="BFBFBF", border=True)
+_NOTE = _st(color=_GREY_TEXT, wrap=True)
+_NOTE_HEAD = _st(bold=True, color=_GREY_TEXT, border=True, halign="center", wrap=True)
+_CHECK = _st(fill="E2EFDA", border=True, halign="center")
+_STORED = _st(border=True, halign="center")
+_STORED_FAILED = _st(fill="FFC7CE", border=True, halign="center")
+_POINTER = _st(bold=True, fill="D9E1F2", border=True, halign="center", rotation=255)
+_CODE = _st(color="808080")
+_PLAIN_WRAP = _st(wrap=True, valign="top")
+_BOLD = _st(bold=True)
+
+_RED, _LIGHT_RED = STYLES.dxf("FF7C80"), STYLES.dxf("FFC7CE")
+
+
+# A value cell's fill by its most important flag ("ocr_low": OCR'd, not sure); each colour
+# is explained in the 说明 legend, and a cell's comment says the same of it.
+_FILLS = {UNPARSED: "F8CBAD", LOW_CONFIDENCE: "FFD966", "ocr_low": "B4A7D6", OCR: "E4DFEC",
+          DERIVED: "DDEBF7", ABSENT: "EDEDED", BLANK: "FFF2CC"}
+_NA_FILL, _CHECK_FILL, _FAILED_FILL = "BFBFBF", "E2EFDA", "FF7C80"
+
+
+def _legend() -> list[tuple[str | None, str]]:
+    """What each colour means: (fill, meaning), for the 说明 block."""
+    return [
+        (None, _("白色：从原表提取的数字，可修改")),
+        (_FILLS[UNPARSED], _("原表所印不是数字（如「/」「无」），此格留空")),
+        (_FILLS[LOW_CONFIDENCE], _("提取有疑问，请对照原表核对")),
+        (_FILLS["ocr_low"], _("由扫描图片文字识别所得，把握不大，请核对")),
+        (_FILLS[OCR], _("由扫描图片文字识别所得，把握较大")),
+        (_FILLS[DERIVED], _("原表未列出，由其他格计算得出（公式，随各项更新）")),
+        (_FILLS[ABSENT], _("原表未列出此格")),
+        (_FILLS[BLANK], _("原表此格为空（不是 0）")),
+        (_NA_FILL, _("本模板无此格")),
+        (_CHECK_FILL, _("核对格：实时计算，应为 0")),
+        (_FAILED_FILL, _("核对不符（参与该核对的格变为浅红）")),
+    ]
+
+
+def _sentences(cell: Cell, formula: bool) -> list[str]:
+    """Why the cell is marked: one short Chinese sentence per reason."""
+    flags = set(cell.flags)
+    out = []
+    if UNPARSED in flags:
+        out.append(_("原表印作「{printed}」，不是数字，此格留空。").format(
+            printed=(cell.printed or "").strip()))
+    if LOW_CONFIDENCE in flags:
+        printed = (cell.printed or "").strip()
+        if printed and printed != str(cell.value):
+            out.append(_("提取有疑问（原表印作「{printed}」），请对照原表核对。").format(
+                printed=printed))
+        else:
+            out.append(_("提取有疑问，请对照原表核对。"))
+    if OCR in flags:
+        sure = cell.confidence is not None and cell.confidence >= _OCR_SURE
+        pct = "" if cell.confidence is None else _("，把握 {pct:.0f}%").format(
+            pct=cell.confidence * 100)
+        out.append(_("由扫描图片文字识别读出{pct}。").format(pct=pct)
+                   + ("" if sure else _("请核对。")))
+    if DERIVED in flags:
+        out.append(_("原表未列出，按本行各项之和计算，改动各项时随之更新。") if formula
+                   else _("原表未列出，由其他格推算得出。"))
+    elif ABSENT in flags:
+        out.append(_("原表未列出此格。"))
+    if BLANK in flags:
+        out.append(_("原表此格为空，不是 0。"))
+    note = cell.note.strip()
+    if note and not re.search("[A-Za-z]", note) and note not in out:
+        out.append(note)  # a note in Chinese (extraction's English notes stay in _cells)
+    return list(dict.fromkeys(out))
+
+
+def _mark(cell: Cell) -> str | None:
+    """The fill of a value cell: its most important flag's."""
+    flags = set(cell.flags)
+    for flag in (UNPARSED, LOW_CONFIDENCE, OCR, DERIVED, ABSENT, BLANK):
+        if flag in flags:
+            if flag == OCR and (cell.confidence is None or cell.confidence < _OCR_SURE):
+                return _FILLS["ocr_low"]
+            return _FILLS[flag]
+    return None
+
+
+@cache
+def _value_style(fill: str | None, kind: str) -> int:
+    return _st(fill=fill, border=True, halign="center", locked=False,
+               numfmt="+0;-0;0" if kind == "signed" else None)  # 本年增/减 as printed
 
 
 # --- the identities, as live formulas over the cells of ``layout`` -----------------------
 
-def _refs(where: dict[Key, tuple[str, int, int]], keys: tuple[Key, ...], local: str = "") -> str:
+Where = dict[Key, tuple[str, int, int]]
+
+
+def _refs(where: Where, keys: tuple[Key, ...], local: str = "") -> str:
     """The cells of ``keys`` as a formula argument list (sheet-qualified unless on ``local``)."""
     out = []
     for key in keys:
         sheet, r, c = where[key]
-        out.append(f"{get_column_letter(c)}{r}" if sheet == local else address(sheet, r, c))
+        out.append(ref(r, c) if sheet == local else address(sheet, r, c))
     return ",".join(out)
 
 
-def _sum_formula(where: dict[Key, tuple[str, int, int]], keys: tuple[Key, ...],
-                 local: str = "") -> str:
-    refs = _refs(where, keys, local)
+def _sum_formula(where: Where, keys: tuple[Key, ...]) -> str:
+    refs = _refs(where, keys)
     return f'IF(COUNT({refs})<{len(keys)},"",SUM({refs}))'
 
 
-def _diff_formula(where: dict[Key, tuple[str, int, int]], ident: Identity,
-                  local: str = "") -> str:
+def _diff_formula(where: Where, ident: Identity, local: str = "") -> str:
     """expected − actual, or "" while a cell is empty (as the Python check skips it)."""
     e, a = _refs(where, ident.expected, local), _refs(where, ident.actual, local)
     n = len(ident.expected) + len(ident.actual)
-    return f'=IF(COUNT({e},{a})<{n},"",SUM({e})-SUM({a}))'
+    return f'IF(COUNT({e},{a})<{n},"",SUM({e})-SUM({a}))'
 
 
-def _failing(ref: str) -> str:
-    return f"AND(ISNUMBER({ref}),ABS({ref})>{_EPS})"
+def _failing(cell: str) -> str:
+    return f"AND(ISNUMBER({cell}),ABS({cell})>{_EPS})"
 
 
 def _stored(result: CheckResult | None) -> float | int | None:
@@ -134,105 +226,133 @@ def _stored(result: CheckResult | None) -> float | int | None:
     return int(diff) if float(diff).is_integer() else round(diff, 6)
 
 
-# --- writing -----------------------------------------------------------------------------
+# --- text: how much room it needs ---------------------------------------------------------
 
-def _protect(ws: Worksheet) -> None:
-    """Lock the sheet without a password (reviewers may still resize rows and columns)."""
-    ws.protection.sheet = True
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
+_WIDE = re.compile("[\u2e80-\U0010ffff]")
 
 
-def _print_setup(ws: Worksheet, area: str | None = None) -> None:
-    """Print (and export to PDF) one page wide, landscape A4."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if area:
-        ws.print_area = area
+def _units(text: str) -> int:
+    """Display width of ``text`` in column-width units (a CJK character counts 2)."""
+    return len(text) + len(_WIDE.findall(text))
 
 
 def _lines(text: str, width: float) -> int:
-    """How many lines ``text`` wraps to in a column ``width`` characters wide (CJK = 2)."""
-    size = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-    return max(1, -(-size // int(width * 0.95)))
+    """How many lines ``text`` wraps to in a column ``width`` units wide."""
+    room = max(int(width * 0.95), 1)
+    return sum(max(1, -(-_units(part) // room)) for part in text.split("\n"))
 
 
-def _validations(ws: Worksheet) -> dict[str, DataValidation]:
-    common = {"allow_blank": True, "showErrorMessage": True, "errorTitle": "数值不符合要求"}
-    dvs = {
-        "count": DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
-                                error="请填写不小于 0 的整数；原表为空请留空", **common),
-        "decimal": DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
-                                  error="请填写不小于 0 的数（万元，可有小数）", **common),
-        "signed": DataValidation(type="whole", operator="between", formula1="-999999999",
-                                 formula2="999999999",
-                                 error="请填写整数（本年增/减，可为负数）", **common),
-    }
-    for dv in dvs.values():
-        ws.add_data_validation(dv)
-    return dvs
+def _height(lines: int) -> float:
+    """A row's height for ``lines`` lines of 11 pt text, on whole pixels."""
+    return _px_round(16 * lines + 3)
 
 
-def _box(ws: Worksheet, r1: int, c1: int, r2: int, c2: int, value: Any = None, *,
-         head: bool = False, align: Alignment = _WRAP) -> None:
-    """One (merged) cell of the drawing: bordered, bold and grey when a heading."""
-    cell = ws.cell(r1, c1, value)
-    cell.border, cell.alignment = _BORDER, align
-    if head:
-        cell.font, cell.fill = Font(bold=True), _HEAD_FILL
-    if (r1, c1) != (r2, c2):
-        ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+def _px_round(points: float) -> float:
+    """Points rounded to whole pixels (0.75 pt), so Excel's pixels and LibreOffice's points
+    put rows and images at the same place."""
+    return round(points / 0.75) * 0.75
 
 
-def _width(ws: Worksheet, c1: int, c2: int) -> float:
-    return sum(ws.column_dimensions[get_column_letter(c)].width or 13 for c in range(c1, c2 + 1))
+_TAILS = ("总数量", "数量", "总数", "件数", "金额")  # a heading's last word, kept whole
 
 
-def _heading(ws: Worksheet, t: str, p: SheetPlan, block: Block) -> None:
+def _fit(label: str, width: float) -> str:
+    """A heading broken where it reads well when it is too wide for its column: before its
+    bracket（…）, else in the middle, never leaving one character alone on a line."""
+    room = int(width * 0.95)
+    if _units(label) <= room or "\n" in label:
+        return label
+    if "（" in label[1:]:
+        head, rest = label.split("（", 1)
+        if _units(head) <= room:
+            return f"{head}\n（{rest}"
+    for tail in _TAILS:
+        head = label.removesuffix(tail)
+        if head != label and len(head) > 1 and _units(head) <= room:
+            return f"{head}\n{tail}"
+    half = (len(label) + 1) // 2
+    return f"{label[:half]}\n{label[half:]}" if _lines(label, width) == 2 else label
+
+
+# --- the table sheets: drawn once per template ---------------------------------------------
+
+@dataclass
+class _Drawing:
+    """A table sheet's fixed parts, and the cells a report fills."""
+
+    sheet: Sheet
+    plan: SheetPlan
+    value_cells: dict[Key, tuple[int, int]]
+
+
+def _box(ws: Sheet, r1: int, c1: int, r2: int, c2: int, value: Any = None,
+         style: int = _LABEL) -> None:
+    """One (merged) cell of the drawing, every cell under it bordered."""
+    for r in range(r1, r2 + 1):
+        for c in range(c1, c2 + 1):
+            ws.set(r, c, value if (r, c) == (r1, c1) else None, style)
+    ws.merge(r1, c1, r2, c2)
+
+
+def _width(ws: Sheet, c1: int, c2: int) -> float:
+    return sum(ws.widths.get(c, 8.43) for c in range(c1, c2 + 1))
+
+
+def _heading(ws: Sheet, t: str, p: SheetPlan, block: Block) -> None:
     """A block's title row and header rows, and its hidden row of measure codes."""
     section, last = p.section, p.last_col
     if block.title_row:
-        _box(ws, block.title_row, 2, block.title_row, last, block.title, head=True)
+        _box(ws, block.title_row, 2, block.title_row, last, block.title, _HEAD_LEFT)
+        ws.heights[block.title_row] = _height(1)
     head, code = block.head_row, block.code_row
-    label = tpl.measure_label
     if section == "requests":
-        _box(ws, head, 2, code - 1, p.first_col - 1, _BALANCE_NOTE, head=True, align=_CENTER)
-        _box(ws, head, p.first_col, head, last, "申请人情况", head=True, align=_CENTER)
-        org = [m for m in block.measures if m not in ("natural_person", "total")]
-        for m in ("natural_person", "total"):
-            c = p.col(block, m)
-            _box(ws, head + 1, c, head + 2, c, label(t, section, m), head=True, align=_CENTER)
-        first = p.col(block, org[0])
-        _box(ws, head + 1, first, head + 1, first + len(org) - 1, "法人或其他组织", head=True,
-             align=_CENTER)
-        for m in org:
-            c = p.col(block, m)
-            _box(ws, head + 2, c, head + 2, c, label(t, section, m), head=True, align=_CENTER)
-        for r in range(head, code):
-            ws.row_dimensions[r].height = 20
+        _requests_heading(ws, t, p, block)
     else:
-        _box(ws, head, 2, head, p.first_col - 1, "信息内容" if section == "active" else "项目",
-             head=True, align=_CENTER)
-        if p.spans(block):
-            _box(ws, head, p.first_col, head, last, label(t, section, block.measures[0]),
-                 head=True, align=_CENTER)
-        else:
-            for c in range(p.first_col, last + 1):
-                m = block.measures[c - p.first_col] if c - p.first_col < len(block.measures) \
-                    else None
-                _box(ws, head, c, head, c, label(t, section, m) if m else None, head=True,
-                     align=_CENTER)
-        ws.row_dimensions[head].height = 32 if section == "active" else 48
-    ws.cell(code, 1, "code")
+        _box(ws, head, 2, head, p.first_col - 1, tpl.section_text(section, "row_heading")
+             or ("信息内容" if section == "active" else "项目"), _HEAD)
+        lines = 1
+        for c in range(p.first_col, last + 1):
+            n = c - p.first_col
+            m = block.measures[n] if n < len(block.measures) else None
+            span = p.spans(block)
+            if span and n:
+                continue
+            text = _fit(tpl.measure_label(t, section, m), _width(ws, c, last if span else c)
+                        ) if m else None
+            _box(ws, head, c, head, last if span else c, text, _HEAD)
+            lines = max(lines, text.count("\n") + 1 if text else 1)
+        ws.heights[head] = _height(lines)
+    ws.set(code, 1, "code", _CODE)
     for m in block.measures:
-        ws.cell(code, p.col(block, m), m)
-    ws.row_dimensions[code].hidden = True
+        ws.set(code, p.col(block, m), m, _CODE)
+    ws.hidden_rows.add(code)
 
 
-def _labels(ws: Worksheet, t: str, p: SheetPlan, block: Block) -> None:
+def _requests_heading(ws: Sheet, t: str, p: SheetPlan, block: Block) -> None:
+    """申请人情况 over 自然人, 法人或其他组织 (over its five kinds) and 总计, three levels, with
+    the table's own statement of its balance in the corner."""
+    head, code, last = block.head_row, block.code_row, p.last_col
+    corner = tpl.section_text("requests", "corner")
+    _box(ws, head, 2, code - 1, p.first_col - 1, corner or None, _HEAD)
+    _box(ws, head, p.first_col, head, last,
+         tpl.section_text("requests", "column_heading") or "申请人情况", _HEAD)
+    grouped = {m for _, ms in tpl.column_groups("requests") for m in ms}
+    for label, measures in tpl.column_groups("requests"):
+        first = p.col(block, measures[0])
+        _box(ws, head + 1, first, head + 1, first + len(measures) - 1, label, _HEAD)
+        for m in measures:
+            c = p.col(block, m)
+            _box(ws, head + 2, c, head + 2, c, _fit(tpl.measure_label(t, "requests", m),
+                                                    ws.widths[c]), _HEAD)
+    for m in block.measures:
+        if m not in grouped:
+            c = p.col(block, m)
+            _box(ws, head + 1, c, head + 2, c, tpl.measure_label(t, "requests", m), _HEAD)
+    ws.heights[head] = ws.heights[head + 1] = _height(1)
+    ws.heights[head + 2] = _height(2)
+
+
+def _labels(ws: Sheet, t: str, p: SheetPlan, block: Block) -> None:
     """The item labels as the official table draws them: an outer label merged down the rows
     it groups, a label without sub-levels merged across the remaining label columns."""
     paths = [tpl.label_path(t, p.section, item) for item in block.items]
@@ -254,301 +374,523 @@ def _labels(ws: Worksheet, t: str, p: SheetPlan, block: Block) -> None:
             while (end + 1 < len(paths) and len(paths[end + 1]) > level + 1
                    and paths[end + 1][:level + 1] == path[:level + 1]):
                 end += 1
-            _box(ws, first + i, 2 + level, first + end, 2 + level, path[level], align=_CENTER)
+            _box(ws, first + i, 2 + level, first + end, 2 + level, path[level], _LABEL_CENTER)
             i = end + 1
     for i, count in enumerate(lines):
-        if count > 1:
-            ws.row_dimensions[first + i].height = 15 * count + 2
+        ws.heights[first + i] = _height(count)
 
 
-def _write_grid(wb: openpyxl.Workbook, report: Report) -> None:
-    t = report.template
-    where = layout(t)
+def _grid(ws: Sheet, t: str, p: SheetPlan, where: dict[Key, tuple[int, int]]) -> None:
+    """Title, blocks with their headings and labels, the value cells (unlocked, validated
+    by kind) and grey where the template has no cell."""
+    ws.hidden_cols.add(1)
+    for c, width in enumerate(LABEL_WIDTHS[p.section], 2):
+        ws.widths[c] = width
+    for c in range(p.first_col, p.last_col + 1):
+        ws.widths[c] = VALUE_WIDTHS[p.section]
+    ws.set(TITLE_ROW, 2, tpl.SECTION_TITLES[p.section], _TITLE)
+    ws.merge(TITLE_ROW, 2, TITLE_ROW, p.last_col)
+    ws.heights[TITLE_ROW] = 24
     spec = tpl.spec_index(t)
-    spanned: list[tuple[str, int, int, int]] = []  # value cells drawn across the width
-    for section in tpl.SECTIONS:
-        ws = wb.create_sheet(section)
-        p = plan(t, section)
-        ws.column_dimensions["A"].hidden = True
-        for c, width in enumerate(LABEL_WIDTHS[section], 2):
-            ws.column_dimensions[get_column_letter(c)].width = width
-        for c in range(p.first_col, p.last_col + 1):
-            ws.column_dimensions[get_column_letter(c)].width = _VALUE_WIDTH
-        title = ws.cell(TITLE_ROW, 2, tpl.SECTION_TITLES[section])
-        title.font, title.alignment = Font(bold=True, size=12), _WRAP
-        ws.merge_cells(start_row=TITLE_ROW, start_column=2, end_row=TITLE_ROW,
-                       end_column=p.last_col)
-        ws.row_dimensions[TITLE_ROW].height = 22
-        for block in p.blocks:
-            _heading(ws, t, p, block)
-            _labels(ws, t, p, block)
-            for r, item in enumerate(block.items, block.first_row):
-                ws.cell(r, 1, item)
-                for c in range(p.first_col, p.last_col + 1):
-                    ws.cell(r, c).fill = _NA_FILL  # cleared below for the template's own cells
-                    ws.cell(r, c).border = _BORDER
-                if p.spans(block):
-                    spanned.append((section, r, p.first_col, p.last_col))
-        pages = sorted({c.page for c in report.cells.values() if c.section == section and c.page})
-        for c in (p.last_col + 1, p.last_col + 2):  # the check columns, or the page note
-            ws.column_dimensions[get_column_letter(c)].width = 14
-        if pages:
-            ws.cell(TITLE_ROW, p.last_col + 1,
-                    f"来源：PDF 第 {'、'.join(map(str, pages))} 页").font = Font(color="595959")
-            ws.merge_cells(start_row=TITLE_ROW, start_column=p.last_col + 1, end_row=TITLE_ROW,
-                           end_column=p.last_col + 2)
-        first = p.blocks[0]
-        top = first.first_row if len(p.blocks) == 1 else TITLE_ROW + 1
-        ws.freeze_panes = f"{get_column_letter(p.first_col)}{top}"
-        _protect(ws)
-
-    dvs = {section: _validations(wb[section]) for section in tpl.SECTIONS}
-    for key, (sheet, r, c) in where.items():
-        cell = report.cells[key]
-        target = wb[sheet].cell(r, c, cell.value)
-        target.fill = PatternFill(fill_type=None)
-        target.protection = _UNLOCKED
-        target.alignment = Alignment(horizontal="center", vertical="center")
-        dvs[sheet][spec[key].kind].add(target.coordinate)
-        if spec[key].kind == "signed":
-            target.number_format = "+0;-0;0"  # 本年增/减 as the official table prints it
-        flagged = [f for f in cell.flags if f in _FILLS]
-        if flagged:
-            target.fill = PatternFill("solid", fgColor=_FILLS[flagged[-1]])
-            why = "；".join(_WHY[f] for f in flagged)
-            printed = f"\n原文：{cell.printed!r}" if cell.printed else ""
-            target.comment = Comment(f"{why}{printed}\n{cell.note}".strip(), "ogi")
-    for sheet, r, c1, c2 in spanned:
-        wb[sheet].merge_cells(start_row=r, start_column=c1, end_row=r, end_column=c2)
+    rules = {kind: _validation(kind) for kind in ("count", "decimal", "signed")}
+    for block in p.blocks:
+        _heading(ws, t, p, block)
+        _labels(ws, t, p, block)
+        for r, item in enumerate(block.items, block.first_row):
+            ws.set(r, 1, item, _CODE)
+            for c in range(p.first_col, p.last_col + 1):
+                ws.set(r, c, None, _NA)
+            if p.spans(block):
+                ws.merge(r, p.first_col, r, p.last_col)
+    for key, (r, c) in where.items():
+        kind = spec[key].kind
+        ws.set(r, c, None, _value_style(None, kind))
+        rules[kind].cells.append(ref(r, c))
+    ws.validations = [v for v in rules.values() if v.cells]
+    ws.freeze = (TITLE_ROW, p.first_col)  # the labels stay; no rows, so the image scrolls along
 
 
-def _cf(ws: Worksheet, cells: str, condition: str, fill: PatternFill) -> None:
-    ws.conditional_formatting.add(cells, FormulaRule(formula=[condition], fill=fill))
+def _validation(kind: str) -> Validation:
+    title = _("数值不符合要求")
+    if kind == "count":
+        return Validation("whole", "greaterThanOrEqual", "0", title=title,
+                          error=_("请填写不小于 0 的整数；原表为空请留空"))
+    if kind == "decimal":
+        return Validation("decimal", "greaterThanOrEqual", "0", title=title,
+                          error=_("请填写不小于 0 的数（万元，可有小数）"))
+    return Validation("whole", "between", "-999999999", "999999999", title=title,
+                      error=_("请填写整数（本年增/减，可为负数）"))
 
 
-def _write_live_checks(wb: openpyxl.Workbook, report: Report) -> None:
-    """Beside each grid: each identity as a live formula (expected − actual, red when not 0),
-    the cells it adds up turning light red with it, and the difference found at extraction
-    time as a plain value (red when the check failed), for viewers that do not calculate."""
-    t = report.template
+def _live_checks(ws: Sheet, t: str, p: SheetPlan) -> None:
+    """Each identity checked on this sheet as a live formula (expected − actual, red when
+    not 0), the cells it adds up turning light red with it."""
     where = layout(t)
-    results = {(r.rule, r.subject): r for r in check_report(report)}
-    places = check_cells(t)
-
     for ident in tpl.identities(t):
-        sheet, live, stored = places[(ident.rule, ident.subject)]
-        ws = wb[sheet]
-        cell = ws.cell(*live, _diff_formula(where, ident, sheet))
-        cell.fill, cell.border = _CHECK_FILL, _BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        ref = f"${get_column_letter(live[1])}${live[0]}"
-        _cf(ws, cell.coordinate, _failing(ref), _RED)
-        involved = " ".join(address(*where[k]).split("!")[1]
-                            for k in (*ident.expected, *ident.actual))
-        _cf(ws, involved, _failing(ref), _LIGHT_RED)
-        result = results.get((ident.rule, ident.subject))
-        old = ws.cell(*stored, _stored(result))
-        old.border = _BORDER
-        old.alignment = Alignment(horizontal="center", vertical="center")
-        if result is not None and not result.ok:
-            old.fill = _FAILED_FILL
-
-    grey = Font(bold=True, color="595959")
-    for section in ("requests", "appeals"):  # headings of the check columns
-        ws, p = wb[section], plan(t, section)
+        sheet, live, _stored_at = check_cells(t)[(ident.rule, ident.subject)]
+        if sheet != p.section:
+            continue
+        ws.set(*live, Formula(_diff_formula(where, ident, sheet)), _CHECK)
+        ws.set(*_stored_at, None, _STORED)
+        at = f"${column(live[1])}${live[0]}"
+        ws.conditional.append((ref(*live), _failing(at), _RED))
+        involved = " ".join(ref(where[k][1], where[k][2]) for k in (*ident.expected,
+                                                                      *ident.actual))
+        ws.conditional.append((involved, _failing(at), _LIGHT_RED))
+    if check_columns(t, p.section):
         block = p.blocks[0]
-        for c, text in ((p.last_col + 1, "核对：各项之和−总计（实时，应为 0）"),
-                        (p.last_col + 2, "同上，提取时")):
-            _box(ws, block.head_row, c, block.code_row - 1, c, text, align=_CENTER)
-            ws.cell(block.head_row, c).font = grey
-
-    ws, p = wb["requests"], plan(t, "requests")
-    labels = {"requests.balance": "本列核对：一 + 二 − 三（七）− 四",
-              "requests.handled_sum": "本列核对：三（一）至（六）之和 − 三（七）"}
-    for rule, text in labels.items():
-        subject = tpl.measures(t, "requests")[0]
-        _, (live_row, _), (stored_row, _) = places[(rule, subject)]
-        for r, when in ((live_row, "（实时，应为 0）"), (stored_row, "（提取时）")):
-            _box(ws, r, 2, r, p.first_col - 1, f"{text}{when}")
-            ws.cell(r, 2).font = Font(color="595959")
-    for section in tpl.SECTIONS:
-        ws = wb[section]
-        _print_setup(ws, f"B1:{get_column_letter(ws.max_column)}{ws.max_row}")
+        for n, (width, text) in enumerate(zip(CHECK_WIDTHS, (
+                _("本行核对（应为 0）"), _("提取时")), strict=True)):
+            c = p.last_col + 1 + n
+            ws.widths[c] = width
+            _box(ws, block.head_row, c, block.code_row - 1, c, text, _NOTE_HEAD)
+        rows = range(block.head_row, block.code_row)
+        room = sum(ws.heights.get(r, 15) for r in rows)
+        if room < _height(2):
+            _grow(ws, list(rows), _height(2) - room)
+    if p.section == "requests":
+        _column_check_labels(ws, t, p)
 
 
-def _write_checks_sheet(wb: openpyxl.Workbook, report: Report) -> None:
-    """One row per identity: live expected / actual / result, and the extraction-time ones."""
-    t = report.template
-    where = layout(t)
-    results = {(r.rule, r.subject): r for r in check_report(report)}
-    ws = wb.create_sheet(CHECKS_SHEET)
-    ws.append(["rule", "subject", "说明", "应为（实时）", "实为（实时）", "结果（实时）",
-               "应为（提取时）", "实为（提取时）", "结果（提取时）"])
-    for c in range(1, 10):
-        ws.cell(1, c).font, ws.cell(1, c).fill = Font(bold=True), _HEAD_FILL
-    for r, ident in enumerate(tpl.identities(t), 2):
-        section = ident.expected[0][0]
-        subject = (tpl.measure_label(t, section, ident.subject) if ident.rule in (
-            "requests.balance", "requests.handled_sum")
-            else tpl.item_label(t, section, ident.subject))
-        result = results.get((ident.rule, ident.subject))
-        ws.append([ident.rule, ident.subject, f"{subject}：{ident.statement}",
-                   f"={_sum_formula(where, ident.expected)}",
-                   f"={_sum_formula(where, ident.actual)}",
-                   f'=IF(OR(D{r}="",E{r}=""),"",IF(ABS(D{r}-E{r})<{_EPS},"相符","不符"))',
-                   result.expected if result else None, result.actual if result else None,
-                   ("相符" if result.ok else "不符") if result else None])
-        for c in (6, 9):
-            ws.cell(r, c).alignment = Alignment(horizontal="center")
-        if result is not None and not result.ok:
-            ws.cell(r, 9).fill = _FAILED_FILL
-    last = ws.max_row
-    _cf(ws, f"A2:F{last}", '$F2="不符"', _RED)
-    for letter, width in zip("ABCDEFGHI", (22, 22, 60, 12, 12, 12, 14, 14, 14), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
-    _print_setup(ws)
-    _protect(ws)
+def _column_check_labels(ws: Sheet, t: str, p: SheetPlan) -> None:
+    """The rows below the requests grid: each column's checks, live and at extraction."""
+    places = check_cells(t)
+    subject = tpl.measures(t, "requests")[0]
+    for rule in dict.fromkeys(i.rule for i in tpl.identities(t) if i.per == "measure"):
+        ident = next(i for i in tpl.identities(t) if i.rule == rule)
+        _sheet, (live_row, _c), (stored_row, _c2) = places[(rule, subject)]
+        for r, when in ((live_row, _("（实时，应为 0）")), (stored_row, _("（提取时）"))):
+            text = _("本列核对：{statement}{when}").format(statement=ident.statement, when=when)
+            _box(ws, r, 2, r, p.first_col - 1, text, _NOTE)
+            ws.heights[r] = _height(_lines(text, _width(ws, 2, p.first_col - 1)))
+
+
+@cache
+def _table_drawing(template: str, section: str) -> _Drawing:
+    p = plan(template, section)
+    ws = Sheet(section)
+    where = {k: (r, c) for k, (s, r, c) in layout(template).items() if s == section}
+    _grid(ws, template, p, where)
+    _live_checks(ws, template, p)
+    pointer = picture_column(template, section)
+    ws.widths[pointer] = POINTER_WIDTH
+    return _Drawing(ws.keep(), p, where)
+
+
+# --- the table sheets: one report's values, marks and images ------------------------------
+
+def _fill_table(drawing: _Drawing, report: Report,
+                results: dict[tuple[str, str], CheckResult]) -> Sheet:
+    ws = drawing.sheet.copy()
+    t, section = report.template, drawing.plan.section
+    spec = tpl.spec_index(t)
+    for key, (r, c) in drawing.value_cells.items():
+        cell = report.cells[key]
+        formula = derived_formula(t, key) if DERIVED in cell.flags else None
+        value: Any = cell.value
+        if formula and cell.value is not None:
+            value = Formula(formula.removeprefix("="), cell.value)
+        ws.set(r, c, value, _value_style(_mark(cell), spec[key].kind))
+        why = _sentences(cell, formula is not None)
+        if why:
+            ws.comments[(r, c)] = "".join(why)
+    places = check_cells(t)
+    for ident in tpl.identities(t):
+        sheet, _live, stored = places[(ident.rule, ident.subject)]
+        if sheet == section:
+            result = results.get((ident.rule, ident.subject))
+            failed = result is not None and not result.ok
+            ws.set(*stored, _stored(result), _STORED_FAILED if failed else _STORED)
+    pages = sorted({c.page for c in report.cells.values() if c.section == section and c.page})
+    if pages:
+        ws.set(TITLE_ROW, 2, _("{title}（原表第 {pages} 页）").format(
+            title=tpl.SECTION_TITLES[section], pages="、".join(map(str, pages))), _TITLE)
+    return ws
+
+
+def _tops(ws: Sheet, last: int) -> list[float]:
+    """The top of each row 1 .. last + 1 in points (index = row)."""
+    tops = [0.0, 0.0]
+    for r in range(1, last + 1):
+        tops.append(tops[-1] + (0 if r in ws.hidden_rows else ws.heights.get(r, 15)))
+    return tops
+
+
+def _grow(ws: Sheet, rows: list[int], by: float) -> None:
+    """Add ``by`` points to the rows (shared), on whole pixels."""
+    for r in rows:
+        ws.heights[r] = _px_round(ws.heights.get(r, 15) + by / len(rows))
+
+
+_MAX_SCALE = 1.4  # an image is shown at most this much larger than printed
+
+
+def _rows(p: SheetPlan, image: PageImage) -> list[tuple[int, float, float]]:
+    """The image's rows as (grid row, top, bottom in points from the image's top), in grid
+    order; rows printed as one (（六）其他处理 without its sub-rows) by the first of them."""
+    row_of = {item: r for block in p.blocks for r, item in enumerate(block.items,
+                                                                       block.first_row)}
+    known: list[tuple[int, float, float]] = []
+    for r, top, bottom in sorted((row_of[i], t, b) for i, (t, b) in image.rows.items()
+                                 if i in row_of):
+        if not known or top > known[-1][1] + 0.5:
+            known.append((r, top, bottom))
+    return known
+
+
+def _scale(ws: Sheet, p: SheetPlan, images: list[PageImage]) -> float:
+    """How much larger than printed a table's images are shown, the same for all its pages:
+    rows only grow, so enough that most neighbouring grid rows stand no further apart than
+    the image's (a grid row taller than its printed one, a label wrapped on more lines,
+    shifts the rows after it until shorter ones catch up), within ``_MAX_SCALE``. A table
+    printed in another shape is shown as tall as its grid."""
+    tops = _tops(ws, p.last_row)
+    items = {r for block in p.blocks for r in range(block.first_row, block.last_row + 1)}
+    ratios = []
+    for image in images:
+        known = _rows(p, image)
+        ratios += sorted((tops[b[0]] - tops[a[0]]) / (b[1] - a[1])
+                         for a, b in zip(known, known[1:], strict=False)
+                         if not any(a[0] < r < b[0] for r in items))
+    if not ratios:  # printed in another shape (appeals): as tall as the grid, if larger
+        printed = sum(image.size[1] for image in images)
+        return min(_MAX_SCALE, max(1.0, tops[p.last_row + 1] / printed)) if printed else 1.0
+    ratios.sort()
+    return min(_MAX_SCALE, max(1.0, ratios[len(ratios) * 3 // 4]))
+
+
+def _align(ws: Sheet, p: SheetPlan, image: PageImage, scale: float, floor: float,
+           previous: int | None) -> tuple[float, int | None]:
+    """Where ``image`` goes (its top, points from the sheet's top), rows stretched so that
+    each of its table's rows stands beside the grid row it is: a row grows to its printed
+    height (scaled), and the rows between two rows grow by what the image has more (the
+    titles and headings between them, else the upper row; above the first, the sheet's
+    title and header rows). A table printed in another shape (appeals: its three items side
+    by side) is placed without stretching."""
+    known = [(r, top * scale, bottom * scale) for r, top, bottom in _rows(p, image)]
+    if len(known) < 2:
+        return floor, previous
+    items = {r for block in p.blocks for r in range(block.first_row, block.last_row + 1)}
+    start = max(floor, _tops(ws, p.last_row)[known[0][0]] - known[0][1])
+    for r, top, bottom in known:
+        short = start + top - _tops(ws, p.last_row)[r]
+        if short > 0.5:
+            between = [k for k in range((previous or TITLE_ROW - 1) + 1, r)
+                       if k not in ws.hidden_rows and k not in items]
+            _grow(ws, between or [previous or TITLE_ROW], short)
+        if bottom - top > ws.heights.get(r, 15) + 0.5:
+            ws.heights[r] = _px_round(bottom - top)
+        previous = r
+    return start, previous
+
+
+def _anchor(ws: Sheet, y: float) -> tuple[int, int]:
+    """The row holding ``y`` points and the offset into it in pixels."""
+    r, top = 1, 0.0
+    while True:
+        h = 0 if r in ws.hidden_rows else ws.heights.get(r, 15)
+        if top + h > y + 0.01 or r > 2000:
+            return r, round((y - top) * 4 / 3)
+        top += h
+        r += 1
+
+
+def _place_images(ws: Sheet, t: str, p: SheetPlan, images: list[PageImage]) -> None:
+    """Each page image of the table right of the grid (and its row checks), its rows beside
+    the grid's, a band left of it naming the page."""
+    if not images:
+        return
+    col = picture_column(t, p.section)
+    floor, previous, widest = 0.0, None, 0
+    spans = []
+    scale = _scale(ws, p, images)
+    for image in images:
+        y, previous = _align(ws, p, image, scale, floor, previous)
+        height = _px_round(image.size[1] * scale)
+        width = round(image.size[0] * scale * 4 / 3)
+        widest = max(widest, width)
+        row, dy = _anchor(ws, y)
+        name = _("原表第 {page} 页").format(page=image.page)
+        ws.pictures.append(Picture(image.png, row, col + 1, width, round(height * 4 / 3),
+                                   dy=dy, name=name))
+        spans.append((row, _anchor(ws, y + height - 0.01)[0], name))
+        floor = y + height + 6
+    for n, (first, last, name) in enumerate(spans):  # a band ends where the next begins
+        if n + 1 < len(spans):
+            last = min(last, spans[n + 1][0] - 1)
+        _box(ws, first, col, max(first, last), col, name, _POINTER)
+    right, used = col + 1, 0
+    while used < widest:
+        used += ws.width_px(right)
+        right += 1
+    bottom, _off = _anchor(ws, floor)
+    ws.print_area = f"$B$1:${column(right - 1)}${max(bottom, _max_row(ws))}"
+
+
+def _max_row(ws: Sheet) -> int:
+    return max(ws.rows) if ws.rows else 1
+
+
+# --- the meta sheet -----------------------------------------------------------------------
+
+_META_VALUE_WIDTH = 68
+
+
+def _steps() -> list[str]:
+    return [
+        _("1. 打开 active（二、主动公开）、requests（三、依申请公开）、appeals（四、复议诉讼）"
+          "三张表，对照每张表右侧的原表图片逐格核对数字；图片左侧竖条写明原表页码。"),
+        _("2. 数字与原表不符时，直接改正该格；原表为空的格请留空，不要填 0。"),
+        _("3. 绿色核对格实时计算「各项之和 − 总计」，应为 0；变红表示不符，参与该核对的格"
+          "同时变为浅红。checks 表列出全部核对。"),
+        _("4. 全部核对后，在本表把「状态」选为「已审核」，并填写「审核人」。"),
+        _("5. 保存工作簿（保持 .xlsx 格式和文件名），然后运行 ogi load 导入数据库。"),
+    ]
+
+
+@cache
+def _meta_drawing() -> Sheet:
+    ws = Sheet(META_SHEET)
+    ws.set(1, META_CODE_COL, "code", _CODE)
+    ws.set(1, META_LABEL_COL, _("项目"), _HEAD)
+    ws.set(1, META_VALUE_COL, _("内容"), _HEAD)
+    ws.hidden_cols.add(META_CODE_COL)
+    ws.widths[META_LABEL_COL], ws.widths[META_VALUE_COL] = 18, _META_VALUE_WIDTH
+    hint_col = META_VALUE_COL + 1
+    ws.widths[hint_col] = 30
+    for r, name in enumerate(META_FIELDS, 2):
+        ws.set(r, META_CODE_COL, name, _CODE)
+        ws.set(r, META_LABEL_COL, META_LABELS[name], _LABEL)
+        if name in _hints():
+            ws.set(r, hint_col, _hints()[name], _NOTE)
+    labels = list(STATUS_LABELS.values())
+    status = Validation("list", None, f'"{",".join(labels)}"', title=_("状态"),
+                        error=_("请在「{options}」中选一个").format(options="」「".join(labels)),
+                        prompt=_("核对完毕后选「{done}」").format(done=labels[-1]))
+    year = Validation("whole", "between", "2008", "2100", title=_("年度"),
+                      error=_("年度：四位数字"))
+    status.cells.append(ref(META_FIELDS.index("status") + 2, META_VALUE_COL))
+    year.cells.append(ref(META_FIELDS.index("year") + 2, META_VALUE_COL))
+    ws.validations = [status, year]
+    r = len(META_FIELDS) + 3
+    ws.set(r, META_LABEL_COL, _("说明"), _TITLE)
+    ws.heights[r] = 24
+    for text in _steps():
+        r += 1
+        ws.set(r, META_LABEL_COL, text, _PLAIN_WRAP)
+        ws.merge(r, META_LABEL_COL, r, META_VALUE_COL)
+        ws.heights[r] = _height(_lines(text, 18 + _META_VALUE_WIDTH))
+    r += 2
+    ws.set(r, META_LABEL_COL, _("颜色"), _BOLD)
+    ws.set(r, META_VALUE_COL, _("含义（带颜色的格有批注，鼠标停在格上可看原因）"), _BOLD)
+    for fill, text in _legend():
+        r += 1
+        ws.set(r, META_LABEL_COL, None, _st(fill=fill, border=True))
+        ws.set(r, META_VALUE_COL, text, _st(wrap=True))
+        ws.heights[r] = _height(_lines(text, _META_VALUE_WIDTH))
+    ws.print_area = f"$B$1:${column(hint_col)}${r}"
+    ws.pages_tall, ws.landscape = 1, False
+    return ws.keep()
+
+
+_LEVELS = {"province": "省级", "city": "市级", "county": "县级", "department": "部门"}
+
+
+def _hints() -> dict[str, str]:
+    """What a reviewer may do with each editable meta field."""
+    return {"agency": _("提取有误时可改正"), "year": _("提取有误时可改正（四位数字）"),
+            "status": _("核对完毕后选「已审核」"), "reviewer": _("填写审核人姓名"),
+            "note": _("可填写审核中发现的问题")}
 
 
 def _meta_value(report: Report, name: str) -> Any:
     if name in META_PLACE:
-        return getattr(place_of(report.agency), name)  # shown for information only
+        value = getattr(place_of(report.agency), name)  # shown for information only
+        return _LEVELS.get(value, value) if name == "level" else value
     if name == "status":
         return STATUS_LABELS.get(report.status, report.status)
-    return getattr(report, name)
+    value = getattr(report, name)
+    return None if value == "" else value
 
 
-def _write_meta(wb: openpyxl.Workbook, report: Report) -> None:
-    meta = wb.active
-    meta.title = META_SHEET
-    meta.append(["code", "项目", "内容"])
-    for name in META_FIELDS:
-        row = [None] * META_VALUE_COL
-        row[META_CODE_COL - 1], row[META_LABEL_COL - 1] = name, META_LABELS[name]
-        row[META_VALUE_COL - 1] = _meta_value(report, name)
-        meta.append(row)
-    meta.column_dimensions[get_column_letter(META_CODE_COL)].hidden = True
-    meta.column_dimensions[get_column_letter(META_LABEL_COL)].width = 16
-    meta.column_dimensions[get_column_letter(META_VALUE_COL)].width = 60
-    labels = list(STATUS_LABELS.values())
-    status = DataValidation(type="list", formula1=f'"{",".join(labels)}"', allow_blank=True,
-                            showErrorMessage=True, error="、".join(labels) + " 二选一")
-    year = DataValidation(type="whole", operator="between", formula1="2008", formula2="2100",
-                          allow_blank=True, showErrorMessage=True, error="年度：四位数字")
-    meta.add_data_validation(status)
-    meta.add_data_validation(year)
+_FORMULA_LIKE = ("=", "+", "-", "@")  # what a spreadsheet would take as a formula when typed
+
+
+def _write_meta(report: Report) -> Sheet:
+    ws = _meta_drawing().copy()
     for r, name in enumerate(META_FIELDS, 2):
-        cell = meta.cell(r, META_VALUE_COL)
-        if name in META_EDITABLE:
-            cell.protection = _UNLOCKED
-            cell.fill = PatternFill("solid", fgColor="FFFFFF")
-        else:
-            cell.fill = _HEAD_FILL
-        if name == "status":
-            status.add(cell.coordinate)
-        elif name == "year":
-            year.add(cell.coordinate)
-    _print_setup(meta)
-    _protect(meta)
+        value = _meta_value(report, name)
+        editable = name in META_EDITABLE
+        quote = isinstance(value, str) and value.startswith(_FORMULA_LIKE)
+        ws.set(r, META_VALUE_COL, value,
+               _st(border=True, wrap=True, locked=not editable, quote=quote,
+                   fill=None if editable else "F2F2F2", halign="left"))
+        if isinstance(value, str) and _lines(value, _META_VALUE_WIDTH) > 1:
+            ws.heights[r] = _height(_lines(value, _META_VALUE_WIDTH))
+    return ws
 
 
-def write_workbook(report: Report, path: str | Path, *, pdf: str | Path | None = None) -> Path:
-    """Write ``report`` as a review workbook at ``path`` (atomically: a crash leaves no
-    half-written file). With ``pdf`` (the source), an image of each table's region of the
-    page is placed beside its grid."""
-    path = Path(path)
-    wb = openpyxl.Workbook()
-    _write_meta(wb, report)
-    _write_grid(wb, report)
-    _write_live_checks(wb, report)
-    _write_checks_sheet(wb, report)
+# --- the checks sheet ---------------------------------------------------------------------
 
-    text_ws = wb.create_sheet(TEXT_SHEET)
-    text_ws.append(["section", "title", "text"])
+_CHECK_HEADS = ("规则", "对象", "说明", "应为（实时）", "实为（实时）", "结果（实时）",
+                "应为（提取时）", "实为（提取时）", "结果（提取时）")
+_CHECK_COL_WIDTHS = (22, 22, 58, 12, 12, 12, 13, 13, 13)
+
+
+def _subject_label(t: str, ident: Identity) -> str:
+    """表三·自然人列 / 表三·（四）无法提供 3.补正后申请内容仍不明确行: which table, which
+    column or row the identity checks."""
+    section = ident.expected[0][0]
+    table = _("表{number}").format(number=tpl.SECTION_TITLES[section].split("、", 1)[0])
+    if ident.per == "measure":
+        return _("{table}·{name}列").format(
+            table=table, name=tpl.measure_label(t, section, ident.subject))
+    path = tpl.label_path(t, section, ident.subject)
+    return _("{table}·{name}行").format(table=table, name=" ".join(path[-2:]))
+
+
+@cache
+def _checks_drawing(t: str) -> Sheet:
+    ws = Sheet(CHECKS_SHEET)
+    where = layout(t)
+    for c, (head, width) in enumerate(zip(_CHECK_HEADS, _CHECK_COL_WIDTHS, strict=True), 1):
+        ws.set(1, c, _(head), _HEAD)
+        ws.widths[c] = width
+    ws.hidden_cols.update({1, 2})  # the rule and subject codes, for tools
+    ws.heights[1] = _height(2)
+    for r, ident in enumerate(tpl.identities(t), 2):
+        text = _("{subject}：{description}（{statement}）").format(
+            subject=_subject_label(t, ident), description=tpl.rule_description(ident.rule),
+            statement=ident.statement)
+        ws.set(r, 1, ident.rule, _CODE)
+        ws.set(r, 2, ident.subject, _CODE)
+        ws.set(r, 3, text, _LABEL)
+        ws.set(r, 4, Formula(_sum_formula(where, ident.expected)), _STORED)
+        ws.set(r, 5, Formula(_sum_formula(where, ident.actual)), _STORED)
+        ws.set(r, 6, Formula(f'IF(OR(D{r}="",E{r}=""),"",IF(ABS(D{r}-E{r})<{_EPS},'
+                             f'"{_("相符")}","{_("不符")}"))'), _STORED)
+        ws.heights[r] = _height(_lines(text, _CHECK_COL_WIDTHS[2]))
+    last = len(tpl.identities(t)) + 1
+    ws.conditional.append((f"C2:F{last}", f'$F2="{_("不符")}"', _RED))
+    ws.freeze = (2, 1)
+    ws.print_area = f"$C$1:$I${last}"
+    ws.print_titles = "$1:$1"
+    return ws.keep()
+
+
+def _write_checks(t: str, results: dict[tuple[str, str], CheckResult]) -> Sheet:
+    ws = _checks_drawing(t).copy()
+    for r, ident in enumerate(tpl.identities(t), 2):
+        result = results.get((ident.rule, ident.subject))
+        if result is None:
+            for c in (7, 8, 9):
+                ws.set(r, c, None, _STORED)
+            continue
+        ws.set(r, 7, result.expected, _STORED)
+        ws.set(r, 8, result.actual, _STORED)
+        ws.set(r, 9, _("相符") if result.ok else _("不符"),
+               _STORED if result.ok else _STORED_FAILED)
+    return ws
+
+
+# --- text, _cells, _ogi -------------------------------------------------------------------
+
+_TEXT_WIDTH = 96
+_PARAGRAPH = 420  # characters at most in one displayed paragraph (a row's height is capped)
+_SUBHEAD = re.compile(r"(?<=[。；！])(?=（[一二三四五六七八九十]+）|[一二三四五六七八九十]+是)")
+
+
+def _paragraphs(text: str) -> list[str]:
+    """The text as the paragraphs it has (its line breaks, and a break before the numbered
+    points （一）… / 一是… that follow a full stop), long ones cut after a sentence so that
+    no row is taller than a spreadsheet allows."""
+    out = []
+    for line in text.split("\n"):
+        for part in _SUBHEAD.split(line.strip()):
+            while len(part) > _PARAGRAPH:
+                cut = max(part.rfind(p, 0, _PARAGRAPH) for p in "。；！？")
+                cut = cut + 1 if cut > _PARAGRAPH // 3 else _PARAGRAPH
+                out.append(part[:cut])
+                part = part[cut:]
+            if part.strip():
+                out.append(part.strip())
+    return out
+
+
+def _write_text(report: Report) -> Sheet:
+    """One row per section for tools (its number, heading and whole text, in columns A–C;
+    C hidden), and its paragraphs in column D, a row each, for the reader."""
+    ws = Sheet(TEXT_SHEET)
+    for c, (head, width) in enumerate(zip(("节", "标题", "全文", "内容"),
+                                          (6, 22, 10, _TEXT_WIDTH), strict=True), 1):
+        ws.set(1, c, _(head), _HEAD)
+        ws.widths[c] = width
+    ws.hidden_cols.add(3)
+    top = _st(wrap=True, valign="top")
+    r = 1
     for number, (title, body) in report.narrative.items():
-        text_ws.append([number, title, body[:_EXCEL_CELL_MAX]])
-    text_ws.column_dimensions["C"].width = 100
-    for row in text_ws.iter_rows(min_row=2, min_col=3, max_col=3):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
-    _print_setup(text_ws)
+        r += 1
+        ws.set(r, 1, number, _st(bold=True, valign="top"))
+        ws.set(r, 2, title, _st(bold=True, wrap=True, valign="top"))
+        ws.set(r, 3, body, top)
+        paragraphs = _paragraphs(body) or [""]
+        for n, text in enumerate(paragraphs):
+            ws.set(r + n, 4, text, top)
+            ws.heights[r + n] = min(_height(_lines(text, _TEXT_WIDTH)), 409)
+        r += len(paragraphs)  # a blank row between sections
+    ws.freeze = (2, 1)
+    ws.landscape = False
+    ws.print_area = f"$A$1:$D${max(r, 1)}"
+    return ws
 
-    cells_ws = wb.create_sheet(CELLS_SHEET)
-    cells_ws.sheet_state = "hidden"
-    cells_ws.append(list(CELLS_COLUMNS))
-    for key, (sheet, r, c) in layout(report.template).items():
+
+def _write_cells(report: Report) -> Sheet:
+    ws = Sheet(CELLS_SHEET, hidden=True)
+    for c, name in enumerate(CELLS_COLUMNS, 1):
+        ws.set(1, c, name)
+    for r, (key, (sheet, row, col)) in enumerate(layout(report.template).items(), 2):
         cell = report.cells[key]
-        cells_ws.append([*key, address(sheet, r, c), cell.value, cell.printed, cell.page,
-                         encode_box(cell.box), encode_flags(cell.flags), cell.note,
-                         cell.confidence])
+        for c, value in enumerate((*key, address(sheet, row, col), cell.value, cell.printed,
+                                   cell.page, encode_box(cell.box), encode_flags(cell.flags),
+                                   cell.note, cell.confidence), 1):
+            if value is not None and value != "":
+                ws.set(r, c, value)
+    return ws
 
-    ogi = wb.create_sheet(OGI_SHEET)
-    ogi.sheet_state = "hidden"
-    ogi.append(["key", "value"])
+
+def _write_ogi(report: Report, name: str) -> Sheet:
+    ws = Sheet(OGI_SHEET, hidden=True)
     stamp = {"fingerprint": fingerprint(report), "report_id": report.report_id,
-             "workbook": path.name, "source_sha256": report.sha256,
+             "workbook": name, "source_sha256": report.sha256,
              "written_at": datetime.now(UTC).isoformat(timespec="seconds")}
-    for key in OGI_KEYS:
-        ogi.append([key, stamp[key]])
-    _protect(cells_ws)
-    _protect(ogi)
-
-    if pdf is not None:
-        _place_source_images(wb, report, Path(pdf))
-    # Sheets cannot be added, removed, renamed or moved: the reader finds them by name.
-    wb.security = WorkbookProtection(lockStructure=True)
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
-    tmp.replace(path)
-    return path
+    ws.set(1, 1, "key")
+    ws.set(1, 2, "value")
+    for r, key in enumerate(OGI_KEYS, 2):
+        ws.set(r, 1, key)
+        ws.set(r, 2, stamp[key] or None)
+    return ws
 
 
-def _place_source_images(wb: openpyxl.Workbook, report: Report, pdf: Path) -> None:
-    """An image of each table, cut from its page(s) by the boxes of its cells, beside the
-    grid with the page number. Best effort: a PDF that cannot be rendered adds nothing."""
-    from openpyxl.drawing.image import Image
+# --- the workbook -------------------------------------------------------------------------
 
-    try:
-        import pypdfium2 as pdfium
-
-        doc = pdfium.PdfDocument(str(pdf))
-    except Exception:  # noqa: BLE001 - the images are an aid; the data never depends on them
-        return
-    scale = 2.0
-    try:
-        for section in tpl.SECTIONS:
-            boxes: dict[int, list[tuple[float, float, float, float]]] = {}
-            for cell in report.cells.values():
-                if cell.section == section and cell.page and cell.box:
-                    boxes.setdefault(cell.page, []).append(cell.box)
-            ws = wb[section]
-            anchor_col = plan(report.template, section).last_col + 4
-            row = 1
-            for page_no in sorted(boxes):
-                if not 1 <= page_no <= len(doc):
-                    continue
-                page = doc[page_no - 1]
-                width, height = page.get_size()
-                # The whole width (the row labels have no boxes), from the headings above
-                # the topmost value to just below the lowest.
-                x1, x2 = 0.0, width
-                y1 = min(min(b[1], b[3]) for b in boxes[page_no]) - 8
-                y2 = max(max(b[1], b[3]) for b in boxes[page_no]) + 72
-                # Camelot boxes are in PDF points with the origin at the bottom left.
-                top, bottom = max(height - y2, 0), min(height - y1, height)
-                image = page.render(scale=scale).to_pil()
-                crop = image.crop((int(x1 * scale), int(top * scale), int(x2 * scale),
-                                   int(bottom * scale)))
-                buffer = io.BytesIO()
-                crop.save(buffer, format="PNG")
-                buffer.seek(0)
-                picture = Image(buffer)
-                picture.width, picture.height = crop.width // 2, crop.height // 2
-                ws.cell(row, anchor_col, f"原表第 {page_no} 页").font = Font(bold=True)
-                ws.add_image(picture, f"{get_column_letter(anchor_col)}{row + 1}")
-                row += 2 + picture.height // 20
-    finally:
-        doc.close()
-
+def write_workbook(report: Report, path: str | Path, *, pdf: str | Path | None = None,
+                   images: Callable[[str | Path, Report], list[PageImage]] = page_images
+                   ) -> Path:
+    """Write ``report`` as a review workbook at ``path`` (atomically: a crash leaves no
+    half-written file). With ``pdf`` (the source), the image of each table's region of each
+    page it spans is placed beside its grid (``Report.regions``, or found on the pages)."""
+    path = Path(path)
+    t = report.template
+    results = {(r.rule, r.subject): r for r in check_report(report)}
+    found = images(pdf, report) if pdf is not None else []
+    tables = []
+    for section in tpl.SECTIONS:
+        drawing = _table_drawing(t, section)
+        ws = _fill_table(drawing, report, results)
+        _place_images(ws, t, drawing.plan, [i for i in found if i.section == section])
+        if not ws.print_area:
+            ws.print_area = f"$B$1:${column(picture_column(t, section) - 1)}${_max_row(ws)}"
+        tables.append(ws)
+    sheets = [_write_meta(report), *tables, _write_checks(t, results), _write_text(report),
+              _write_cells(report), _write_ogi(report, path.name)]
+    return Workbook(sheets, lock_structure=True).save(path)

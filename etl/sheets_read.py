@@ -35,9 +35,10 @@ from etl.layout import (
     STATUS_LABELS,
     TEXT_SHEET,
     address,
+    derived_parts,
     positions,
 )
-from etl.report import Cell, Report, decode_box, decode_flags, typed_value
+from etl.report import DERIVED, Cell, Report, decode_box, decode_flags, typed_value
 from etl.template import Key
 
 # Sheets whose rows the reader needs; the image-heavy table sheets are read for values only.
@@ -277,7 +278,21 @@ def read_workbook(path: str | Path) -> Report:
             page=p.get("page"), box=decode_box(p.get("box")), flags=decode_flags(p.get("flags")),
             note=p.get("note") or "",
             confidence=float(confidence) if confidence not in (None, "") else None)
+    _follow_parts(report)
     return report
+
+
+def _follow_parts(report: Report) -> None:
+    """A derived total holds ogi's live formula; a file saved by a program that does not
+    calculate (a script through openpyxl) keeps the formula without its value: such a
+    total is computed from its parts as read. (Writer's stop-gap until the loader's own
+    recomputation of derived totals lands.)"""
+    for key, cell in report.cells.items():
+        parts = derived_parts(report.template, key) if DERIVED in cell.flags else None
+        if parts and cell.value is None:
+            values = [report.cells[k].value for k in parts]
+            if None not in values:
+                cell.value = sum(values)  # type: ignore[arg-type]
 
 
 def stored_source_sha256(path: str | Path) -> str | None:

@@ -3,17 +3,21 @@ validation, live checks, the fingerprint that keeps corrections, manual entry, l
 
 from __future__ import annotations
 
+import math
+import posixpath
 import re
 import shutil
 import subprocess
+import zipfile
 from functools import partial
 from pathlib import Path
+from xml.etree import ElementTree
 
 import openpyxl
 import petl
 import pytest
 from click.testing import CliRunner
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from etl import template as tpl
 from etl.build import extract_to_sheets, human_edits
@@ -21,10 +25,25 @@ from etl.checks import check_report
 from etl.cli import cli
 from etl.errors import WorkbookError
 from etl.extract import extract_report
-from etl.layout import META_VALUE_COL, TITLE_ROW, address, check_cells, layout, positions
+from etl.layout import (
+    META_FIELDS,
+    META_LABELS,
+    META_VALUE_COL,
+    STATUS_LABELS,
+    TITLE_ROW,
+    address,
+    check_cells,
+    check_columns,
+    derived_formula,
+    layout,
+    picture_column,
+    plan,
+    positions,
+)
 from etl.manual import blank_report
-from etl.report import fingerprint
-from etl.sheets import write_workbook
+from etl.pageimage import page_images
+from etl.report import DERIVED, OCR, fingerprint
+from etl.sheets import _fit, write_workbook
 from etl.sheets_read import problem_table, read_workbook, stored_fingerprint
 from tests.conftest import SAMPLES, meta_cell
 
@@ -260,7 +279,7 @@ def test_only_value_cells_are_unlocked_with_validation_by_kind(tmp_path: Path) -
     assert wb["active"].cell(*code[1:]).protection.locked  # the code row
     sheet, row, col = where[("active", "fees", "change")]
     na = wb[sheet].cell(row, col + 1)  # 2019 fees have no third column: drawn grey
-    assert na.protection.locked and na.fill.fgColor.rgb == "00BFBFBF"
+    assert na.protection.locked and na.fill.fgColor.rgb[-6:] == "BFBFBF"
     values = {(s, r, c) for s, r, c in where.values()}
     for sheet in ("active", "requests", "appeals"):  # every other cell is locked
         for line in wb[sheet].iter_rows():
@@ -327,7 +346,7 @@ def test_live_checks_beside_the_grid_compute_each_identity(tmp_path: Path) -> No
         result = results[key]
         assert _eval(wb, ws[live].value, ws.title) == result.expected - result.actual, key
         assert ws[stored].value == result.expected - result.actual, key
-        assert (ws[stored].fill.fgColor.rgb == "00FFC7CE") == (not result.ok), key
+        assert (ws[stored].fill.fgColor.rgb[-6:] == "FFC7CE") == (not result.ok), key
         rules = [(cf.sqref, rule.formula) for cf in ws.conditional_formatting
                  for rule in cf.rules if ws[live].coordinate in cf.sqref]
         col, row = re.fullmatch(r"([A-Z]+)(\d+)", live).groups()
@@ -410,7 +429,8 @@ def test_requests_has_the_two_level_applicant_header(tmp_path: Path) -> None:
     assert [ws[f"{col[m]}{top}"].value for m in ("natural_person", "commercial", "total")] == [
         "自然人", "法人或其他组织", "总计"]
     assert ws[f"{col['natural_person']}{top - 1}"].value == "申请人情况"
-    assert [ws[f"{col[m]}{bottom}"].value for m in tpl.APPLICANTS[1:]] == [
+    # a heading too wide for its column is broken in two, never mid-way through a bracket
+    assert [ws[f"{col[m]}{bottom}"].value.replace("\n", "") for m in tpl.APPLICANTS[1:]] == [
         "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
     # the corner states the balance, as the official table does
     corner = next(r for r in ws.merged_cells.ranges if r.min_col == 2 and r.max_row == bottom)
@@ -488,7 +508,9 @@ def test_tables_have_the_official_merged_labels(tmp_path: Path, template: str) -
         assert ws.cell(head, 2).value == "信息内容"
         for m in measures:
             c = where[("active", item, m)][2]
-            assert _merged_label(ws, head, c)[0] == tpl.measure_label(template, "active", m)
+            text = _merged_label(ws, head, c)[0]
+            assert text.replace("\n", "") == tpl.measure_label(template, "active", m)
+            assert not re.search(r"\n[）)]", text), text  # a bracket never wraps alone
     if template == "2021":  # one measure: drawn across the sub-table's width
         r = row("active", "licensing")
         c = where[("active", "licensing", "decisions")][2]
@@ -496,21 +518,323 @@ def test_tables_have_the_official_merged_labels(tmp_path: Path, template: str) -
     assert read_workbook(path).cells == blank_report("某县人民政府", 2024, template).cells
 
 
-def test_source_images_beside_the_grids(tmp_path: Path) -> None:
+def _row_tops(ws: openpyxl.worksheet.worksheet.Worksheet, last: int) -> list[float]:
+    """The top of each row 1 .. last in points (index = row), as a spreadsheet lays them."""
+    tops = [0.0, 0.0]
+    for r in range(1, last + 1):
+        dim = ws.row_dimensions[r]
+        tops.append(tops[-1] + (0 if dim.hidden else (dim.height or 15)))
+    return tops
+
+
+@pytest.mark.parametrize("stem", ["000_59d377ad04b23a3b", "002_a9c952ea755c5d56"])
+def test_source_images_beside_the_values_outside_the_frozen_panes(tmp_path: Path,
+                                                                  stem: str) -> None:
+    pdf = SAMPLES / f"{stem}.pdf"
+    report = extract_report(pdf)
+    wb = openpyxl.load_workbook(write_workbook(report, tmp_path / "r.xlsx", pdf=pdf))
+    t = report.template
+    for section in tpl.SECTIONS:
+        ws, p = wb[section], plan(t, section)
+        pages = sorted({c.page for c in report.cells.values() if c.section == section and c.page})
+        pictures = sorted(ws._images, key=lambda i: i.anchor._from.row)
+        assert len(pictures) == len(pages), section  # one per page the table spans
+        frozen = re.fullmatch(r"([A-Z]+)(\d+)", ws.freeze_panes).groups()
+        frozen_col, frozen_row = column_index_from_string(frozen[0]), int(frozen[1])
+        assert frozen_col == p.first_col  # the labels stay when scrolling right
+        band = picture_column(t, section)
+        # beside the values: only the row checks (if any) stand between
+        assert band == p.last_col + check_columns(t, section) + 1 <= p.last_col + 3
+        bottom = 0
+        for picture, page in zip(pictures, pages, strict=True):
+            start = picture.anchor._from
+            assert start.col + 1 == band + 1  # right of the band naming its page
+            assert start.col + 1 >= frozen_col and start.row + 1 >= frozen_row  # not frozen
+            assert start.row + 1 >= bottom  # images do not overlap
+            bottom = start.row + 1
+            text, first, last, c1, c2 = _merged_label(ws, start.row + 1, band)
+            assert (text, c1, c2) == (f"原表第 {page} 页", band, band), (section, page)
+        assert pages[0] and tpl.SECTION_TITLES[section] in ws.cell(TITLE_ROW, 2).value
+    assert read_workbook(wb_path := tmp_path / "r.xlsx").cells == report.cells
+    assert wb_path.stat().st_size <= 150 * 1024
+
+
+def test_each_image_row_stands_beside_its_grid_row(tmp_path: Path) -> None:
+    """One table row of the image is about one grid row: the grid's rows are stretched (and
+    the image scaled) so that each printed row's top is level with its grid row's top."""
     pdf = SAMPLES / "000_59d377ad04b23a3b.pdf"
     report = extract_report(pdf)
-    path = write_workbook(report, tmp_path / "r.xlsx", pdf=pdf)
+    wb = openpyxl.load_workbook(write_workbook(report, tmp_path / "r.xlsx", pdf=pdf))
+    images = page_images(pdf, report)
+    checked = 0
+    for section in ("active", "requests"):
+        ws, p = wb[section], plan("2021", section)
+        tops = _row_tops(ws, p.last_row + 1)
+        row_of = {i: r for b in p.blocks for r, i in enumerate(b.items, b.first_row)}
+        pictures = sorted(ws._images, key=lambda i: i.anchor._from.row)
+        for image, picture in zip([i for i in images if i.section == section], pictures,
+                                  strict=True):
+            start = picture.anchor._from
+            y = tops[start.row + 1] + start.rowOff / 12700  # EMU -> points
+            scale = picture.anchor.ext.height / 12700 / image.size[1]
+            assert 1 <= scale <= 1.5
+            for item, (top, _bottom) in image.rows.items():
+                r = row_of[item]
+                # within half the row: the reader's eye lands on the same row
+                assert abs(tops[r] - (y + scale * top)) <= (tops[r + 1] - tops[r]) / 2, (
+                    section, item, tops[r], y + scale * top)
+                checked += 1
+    assert checked > 30
+
+
+def test_derived_totals_are_live_formulas_of_their_parts(tmp_path: Path) -> None:
+    report = extract_report(SAMPLES / "003_dca3b8d882aa9ceb.pdf")  # prints no 总计 column
+    path = write_workbook(report, tmp_path / "r.xlsx")
     wb = openpyxl.load_workbook(path)
-    for section in tpl.SECTIONS:
-        assert wb[section]._images, section
-        pages = {c.page for c in report.cells.values() if c.section == section and c.page}
-        labels = {v for row in wb[section].iter_rows(values_only=True) for v in row
-                  if isinstance(v, str) and v.startswith("原表第")}
-        assert labels == {f"原表第 {p} 页" for p in pages}
-        beside = max(c for s, _, c in layout("2021").values() if s == section) + 1
-        assert wb[section].cell(TITLE_ROW, beside).value == (
-            f"来源：PDF 第 {'、'.join(map(str, sorted(pages)))} 页")
+    cached = openpyxl.load_workbook(path, data_only=True)
+    t = report.template
+    derived = [k for k, c in report.cells.items() if DERIVED in c.flags and
+               derived_formula(t, k)]
+    assert len(derived) == 25
+    for key in derived:
+        sheet, r, c = layout(t)[key]
+        cell = wb[sheet].cell(r, c)
+        assert cell.value == derived_formula(t, key), key  # exactly ogi's formula
+        assert cached[sheet].cell(r, c).value == report.cells[key].value  # its value cached
+        assert cell.fill.fgColor.rgb[-6:] == "DDEBF7" and "计算" in cell.comment.text
+        assert cell.protection.locked is False
+    plain = [k for k, c in report.cells.items() if DERIVED not in c.flags]
+    assert not any(str(wb[s].cell(r, c).value).startswith("=")
+                   for s, r, c in (layout(t)[k] for k in plain))
     assert read_workbook(path).cells == report.cells
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_a_corrected_part_updates_its_derived_total(tmp_path: Path) -> None:
+    """In a spreadsheet, a derived total follows the part a reviewer corrected."""
+    report = extract_report(SAMPLES / "003_dca3b8d882aa9ceb.pdf")
+    path = write_workbook(report, tmp_path / "r.xlsx")
+    total = ("requests", "new", "total")
+    before = report.value(*total)
+    _edit(path, "requests", _cell(NEW_NP), report.value(*NEW_NP) + 2)
+    out = tmp_path / "out"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "xlsx", "--outdir", str(out), str(path)],
+                   check=True, capture_output=True, timeout=120)
+    computed = openpyxl.load_workbook(out / "r.xlsx", data_only=True)
+    assert computed["requests"][_cell(total)].value == before + 2
+    _, live, _ = check_cells("2021")[("requests.row_total", "new")]
+    assert computed["requests"].cell(*live).value == 0  # the row still adds up
+
+
+HOSTILE = {"agency": '=HYPERLINK("http://example.invalid","点击核对")某县人民政府',
+           "source_file": "=1+1.pdf", "note": "@SUM(A1)", "reviewer": "+1-1"}
+
+
+def _sheet_xml(path: Path, name: str) -> str:
+    with zipfile.ZipFile(path) as z:
+        book = z.read("xl/workbook.xml").decode()
+        names = re.findall(r'<sheet name="([^"]+)"', book)
+        return z.read(f"xl/worksheets/sheet{names.index(name) + 1}.xml").decode()
+
+
+def test_text_is_written_as_text_never_as_a_formula(tmp_path: Path) -> None:
+    report = extract_report(SAMPLES / "000_59d377ad04b23a3b.pdf")
+    for name, value in HOSTILE.items():
+        setattr(report, name, value)
+    report.narrative["一"] = ("一、总体情况", "=cmd|' /C calc'!A0 本年度，我县……")
+    report.cells[NEW_NP].printed = "=1+1"
+    report.cells[NEW_NP].note = "=2+2"
+    path = write_workbook(report, tmp_path / "=1+1.xlsx")
+    back = read_workbook(path)
+    assert {name: getattr(back, name) for name in HOSTILE} == HOSTILE  # unchanged
+    assert back.narrative == report.narrative and back.cells == report.cells
+    meta = _sheet_xml(path, "meta")
+    for name in HOSTILE:
+        cell = re.search(rf'<c r="{meta_cell(name)}"[^>]*>(.*?)</c>', meta).group(0)
+        assert "<f>" not in cell and 't="inlineStr"' in cell, cell
+    for name in ("text", "_cells"):
+        assert "<f>" not in _sheet_xml(path, name)
+    # typed again by a reviewer, the editable ones stay text too
+    wb = openpyxl.load_workbook(path)
+    assert wb["meta"][meta_cell("agency")].quotePrefix
+
+
+def test_characters_xml_cannot_hold_are_dropped(tmp_path: Path) -> None:
+    report = extract_report(SAMPLES / "000_59d377ad04b23a3b.pdf")
+    report.agency = "某县\x00人民\x07政府\x1b"
+    report.narrative["一"] = ("一、总体情况", "正文\x0b第二句 _x0041_ 原样")
+    path = write_workbook(report, tmp_path / "r.xlsx")
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.endswith((".xml", ".rels", ".vml")):
+                ElementTree.fromstring(z.read(name))  # well-formed
+    back = read_workbook(path)
+    assert back.agency == "某县人民政府"
+    assert back.narrative["一"][1] == "正文第二句 _x0041_ 原样"  # Excel's escapes escaped
+
+
+def test_ocr_cells_are_coloured_by_confidence(tmp_path: Path) -> None:
+    report = extract_report(SAMPLES / "000_59d377ad04b23a3b.pdf")
+    sure, unsure = report.cells[NEW_NP], report.cells[("requests", "new", "commercial")]
+    sure.flags, sure.confidence = [OCR], 0.97
+    unsure.flags, unsure.confidence = [OCR], 0.62
+    path = write_workbook(report, tmp_path / "r.xlsx")
+    ws = openpyxl.load_workbook(path)["requests"]
+    a, b = ws[_cell(NEW_NP)], ws[_cell(("requests", "new", "commercial"))]
+    assert a.fill.fgColor.rgb[-6:] != b.fill.fgColor.rgb[-6:]
+    assert "97%" in a.comment.text and "请核对" not in a.comment.text
+    assert "62%" in b.comment.text and "请核对" in b.comment.text
+    legend = _legend_fills(openpyxl.load_workbook(path)["meta"])
+    assert {a.fill.fgColor.rgb[-6:], b.fill.fgColor.rgb[-6:]} <= set(legend)
+    assert "把握不大" in legend[b.fill.fgColor.rgb[-6:]]
+    assert read_workbook(path).cells == report.cells  # the confidence survives
+
+
+def _legend_fills(ws: openpyxl.worksheet.worksheet.Worksheet) -> dict[str, str]:
+    """The 说明 legend on the meta sheet: fill (RRGGBB) -> what it means."""
+    return {ws.cell(r, 2).fill.fgColor.rgb[-6:]: ws.cell(r, 3).value
+            for r in range(1, ws.max_row + 1)
+            if ws.cell(r, 2).fill.fill_type == "solid" and ws.cell(r, 1).value is None
+            and ws.cell(r, 3).value}
+
+
+def test_meta_sheet_explains_itself(sample_sheets: Path) -> None:
+    path = sample_sheets / "003_dca3b8d882aa9ceb.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["meta"]
+    assert ws.column_dimensions["A"].hidden
+    fields = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(2, len(META_FIELDS) + 2)}
+    assert fields == META_LABELS  # codes in hidden A, Chinese labels beside
+    texts = "".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v)
+    for step in ("说明", "图片", "改正", "状态", "已审核", "审核人", "保存", "ogi load"):
+        assert step in texts, step
+    status = ws[meta_cell("status")]
+    assert status.value == STATUS_LABELS["extracted"]
+    rules = [dv for dv in ws.data_validations.dataValidation if status.coordinate in dv.sqref]
+    assert [(dv.type, dv.formula1) for dv in rules] == [
+        ("list", '"' + ",".join(STATUS_LABELS.values()) + '"')]
+    legend = _legend_fills(ws)
+    # every colour a value cell can have is explained, and each cell's colour is one of them
+    used = {c.fill.fgColor.rgb[-6:] for s in tpl.SECTIONS for row in wb[s].iter_rows()
+            for c in row if c.fill.fill_type == "solid"}
+    assert used - {"F2F2F2", "D9E1F2"} <= set(legend)  # headings and the page band aside
+    assert len(legend) >= 9 and all(re.search("[\u4e00-\u9fff]", t) for t in legend.values())
+
+
+def test_comments_say_each_reason_once_in_chinese(sample_sheets: Path) -> None:
+    seen = 0
+    for path in sorted(sample_sheets.glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path)
+        for section in tpl.SECTIONS:
+            for row in wb[section].iter_rows():
+                for cell in row:
+                    if cell.comment is None:
+                        continue
+                    text = cell.comment.text
+                    sentences = [s for s in re.split("(?<=[。])", text) if s]
+                    assert not re.search("[A-Za-z]", text), (path.name, cell.coordinate, text)
+                    assert len(sentences) == len(set(sentences)) <= 3, text
+                    assert "原表未列出" not in text.replace("原表未列出", "", 1), text
+                    seen += 1
+    assert seen >= 25  # the derived totals of 003 at least
+
+
+def test_text_sheet_reads_as_paragraphs(tmp_path: Path) -> None:
+    report = extract_report(SAMPLES / "000_59d377ad04b23a3b.pdf")
+    long = "本段很长。" * 200
+    report.narrative = {"一": ("一、总体情况", "第一段。（一）主动公开情况。甲。（二）依申请公开。"
+                                            f"乙。\n{long}"),
+                        "六": ("六、其他需要报告的事项", "无。")}
+    path = write_workbook(report, tmp_path / "r.xlsx")
+    ws = openpyxl.load_workbook(path)["text"]
+    assert [c.value for c in ws[1]] == ["节", "标题", "全文", "内容"]
+    assert ws.column_dimensions["C"].hidden  # the whole text, for tools
+    shown = [(r, ws.cell(r, 4).value) for r in range(2, ws.max_row + 1) if ws.cell(r, 4).value]
+    texts = [t for _, t in shown]
+    assert texts[:3] == ["第一段。", "（一）主动公开情况。甲。", "（二）依申请公开。乙。"]
+    assert "".join(texts[3:-1]) == long and all(len(t) <= 420 for t in texts)
+    assert texts[-1] == "无。"
+    for r, text in shown:  # tall enough for its lines, never above what Excel allows
+        height = ws.row_dimensions[r].height
+        assert 15 * len(text) * 2 / (ws.column_dimensions["D"].width * 0.95) <= height <= 409
+    assert read_workbook(path).narrative == report.narrative
+
+
+def test_checks_sheet_speaks_chinese_and_cuts_nothing_off(tmp_path: Path) -> None:
+    report = extract_report(SAMPLES / "001_1f6271bab0582421.pdf")
+    ws = openpyxl.load_workbook(write_workbook(report, tmp_path / "r.xlsx"))["checks"]
+    assert ws.column_dimensions["A"].hidden and ws.column_dimensions["B"].hidden
+    assert all(re.search("[\u4e00-\u9fff]", str(c.value)) for c in ws[1][2:])
+    width = ws.column_dimensions["C"].width
+    for r, ident in enumerate(tpl.identities("2021"), 2):
+        text = ws.cell(r, 3).value
+        assert tpl.rule_description(ident.rule) in text and ident.statement in text
+        lines = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) / (width * 0.95)
+        assert ws.row_dimensions[r].height >= 15 * math.ceil(lines), (r, text)
+
+
+@pytest.mark.parametrize(("label", "width", "shown"), [
+    ("收费金额（单位：万元）", 14, "收费金额\n（单位：万元）"),  # before its bracket
+    ("本年新制作数量", 12, "本年新制作\n数量"),  # its last word kept whole
+    ("社会公益组织", 9, "社会公\n益组织"),  # else in the middle
+    ("自然人", 9, "自然人"),  # what fits stays on one line
+])
+def test_a_heading_breaks_where_it_reads_well(label: str, width: float, shown: str) -> None:
+    assert _fit(label, width) == shown
+
+
+def test_2019_headings_never_wrap_a_bracket_alone(tmp_path: Path) -> None:
+    ws = openpyxl.load_workbook(write_workbook(blank_report("甲", 2020, "2019"),
+                                               tmp_path / "r.xlsx"))["active"]
+    sheet, _, col, code_row = positions("2019")[("active", "procurement", "amount_10k_yuan")]
+    assert ws.cell(code_row - 1, col).value == "采购总金额\n（万元）"
+
+
+def _no_overlapping_merges(root: ElementTree.Element, name: str) -> None:
+    taken: set[tuple[int, int]] = set()
+    for merge in root.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+                           "mergeCell"):
+        (c1, r1), (c2, r2) = (re.fullmatch(r"([A-Z]+)(\d+)", x).groups()
+                              for x in merge.get("ref").split(":"))
+        cells = {(r, c) for r in range(int(r1), int(r2) + 1)
+                 for c in range(column_index_from_string(c1), column_index_from_string(c2) + 1)}
+        assert not cells & taken, (name, merge.get("ref"))
+        taken |= cells
+
+
+def test_the_package_is_clean_ooxml(sample_sheets: Path) -> None:
+    """Every part well-formed and typed, every relationship's target present, the
+    worksheet's elements in the schema's order (what Excel repairs otherwise)."""
+    order = ["sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData",
+             "sheetProtection", "mergeCells", "conditionalFormatting", "dataValidations",
+             "printOptions", "pageMargins", "pageSetup", "drawing", "legacyDrawing"]
+    for path in sorted(sample_sheets.glob("*.xlsx")):
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            types = ElementTree.fromstring(z.read("[Content_Types].xml"))
+            defaults = {e.get("Extension") for e in types if e.tag.endswith("Default")}
+            overrides = {e.get("PartName").lstrip("/") for e in types
+                         if e.tag.endswith("Override")}
+            assert overrides <= names
+            for name in names:
+                data = z.read(name)
+                # every XML part typed as what it is (a bare application/xml is not enough)
+                typed = name in overrides or (not name.endswith(".xml") and
+                                              name.rsplit(".", 1)[-1] in defaults)
+                assert typed or name == "[Content_Types].xml", name
+                if name.endswith((".xml", ".rels", ".vml")):
+                    root = ElementTree.fromstring(data)
+                if name.endswith(".rels"):
+                    base = name.replace("_rels/", "").removesuffix(".rels").rsplit("/", 1)
+                    folder = base[0] if len(base) == 2 else ""
+                    for rel in root:
+                        target = posixpath.normpath(posixpath.join(folder, rel.get("Target")))
+                        assert target in names, (name, target)
+                if name.startswith("xl/worksheets/sheet"):
+                    tags = [e.tag.split("}")[1] for e in root]
+                    assert tags == sorted(tags, key=order.index), (name, tags)
+                    _no_overlapping_merges(root, name)
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
