@@ -580,7 +580,7 @@ def truth_json(report: ms.Report, name: str) -> str:
     for s in report.specs:
         c = dict(report.cell(s.table, s.item, s.measure))
         if "printed" in c:
-            from etl.extract import parse_number  # the fixture states what a reader must get
+            from etl.report import parse_number  # the fixture states what a reader must get
 
             kind = "decimal" if s.measure.startswith("amount") else (
                 "signed" if s.measure == "change" else "count")
