@@ -829,8 +829,7 @@ def build_pdf(report: Report, style: Style, path: Path, creator: str = "make_sam
         author=report.agency,
         creator=f"ogi-etl scripts/{creator}",
         subject="",
-        pageCompression=1,
-        **doc_options,
+        **{"pageCompression": 1, **doc_options},
     )
     doc.build(story(report, style), onFirstPage=footer, onLaterPages=footer)
 
