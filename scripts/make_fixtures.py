@@ -87,6 +87,8 @@ class Variant:
     options: dict[str, Any] = field(default_factory=dict)
     variations: tuple[str, ...] = ()
     agency: str | None = None  # as the truth reads it, where the text layer garbles it
+    title: list[str] | None = None  # title lines and section 一 when not the usual ones
+    intro: list[str] | None = None
     truth: bool = True  # False: bad input that must fail, or a cell no reader gets right
 
 
@@ -160,8 +162,9 @@ def variant_report(v: Variant, cells: dict[Key, dict[str, Any]]) -> ms.Report:
         for key in shown:
             if key[1] in tpl.group_items(v.template, "requests", "other"):
                 shown[key] = ms.format_number(synthetic_cells(v.template, v.fixed)[key]["value"])
-    title = [AGENCY[v.template], f"{YEAR[v.template]}年政府信息公开工作年度报告"]
-    return ms.Report(v.name, v.template, AGENCY[v.template], title, INTRO, CLOSING, shown)
+    title = v.title or [AGENCY[v.template], f"{YEAR[v.template]}年政府信息公开工作年度报告"]
+    return ms.Report(v.name, v.template, AGENCY[v.template], title, v.intro or INTRO, CLOSING,
+                     shown)
 
 
 def truth_json(v: Variant, cells: dict[Key, dict[str, Any]]) -> str:
@@ -444,6 +447,21 @@ VARIANTS: list[Variant] = [
     Variant("header-row-only", style=ms.Style(split_after=SPLIT, second_header="leaf")),
     Variant("fullwidth-signs-2019", "2019", ms.Style(active_one_table=True),
             printed=FULLWIDTH_SIGNS, variations=("active_one_table",)),
+    # Counts printed with their unit (issue 14): section 二's counts and the 总计 column of
+    # the requests and appeals tables, in both templates.
+    Variant("units", bend=with_units("2021")),
+    Variant("units-2019", "2019", ms.Style(), bend=with_units("2019")),
+    # The appeals table a 三线表 whose totals print 3件: a column no number marks.
+    Variant("units-three-line-appeals", style=ms.Style(rules={"appeals": "three_line"}),
+            bend=with_units("2021")),
+    # A broken ToUnicode map: the ideographic space reads as U+0017 in the title, the prose,
+    # a row label and after a count.
+    Variant("control-chars", render="control-glyph", options={"glyph": "\u3000"},
+            style=ms.Style(split_after=SPLIT, labels={
+                "5.属于三类内部事务信息": "5.属于　三类　内部事务信息"}),
+            printed={(A, "licensing", "decisions"): P("49　", 49)},
+            intro=[INTRO[0], INTRO[1], "本年度持续加大　主动公开力度，规范依申请公开办理。"],
+            title=["吴忠市人民政府办公室　", "2024年政府信息公开工作年度报告"]),
     # An amount too wide for its cell overflows into the cell to its left (40 -> "40 ８"):
     # no reading can tell which digits belong where, so the cell must be flagged.
     Variant("cell-overflow-2019", "2019", ms.Style(active_one_table=True), truth=False,
