@@ -454,14 +454,14 @@ VARIANTS: list[Variant] = [
     # The appeals table a 三线表 whose totals print 3件: a column no number marks.
     Variant("units-three-line-appeals", style=ms.Style(rules={"appeals": "three_line"}),
             bend=with_units("2021")),
-    # A broken ToUnicode map: the ideographic space reads as U+0017 in the title, the prose,
-    # a row label and after a count.
-    Variant("control-chars", render="control-glyph", options={"glyph": "\u3000"},
+    # A broken ToUnicode map: the middle dot reads as U+0017 in the title, the prose, a row
+    # label and after a count.
+    Variant("control-chars", render="control-glyph", options={"glyph": "·"},
             style=ms.Style(split_after=SPLIT, labels={
-                "5.属于三类内部事务信息": "5.属于　三类　内部事务信息"}),
-            printed={(A, "licensing", "decisions"): P("49　", 49)},
-            intro=[INTRO[0], INTRO[1], "本年度持续加大　主动公开力度，规范依申请公开办理。"],
-            title=["吴忠市人民政府办公室　", "2024年政府信息公开工作年度报告"]),
+                "5.属于三类内部事务信息": "5.属于·三类内部事务信息"}),
+            printed={(A, "licensing", "decisions"): P("49·", 49)},
+            intro=[INTRO[0], INTRO[1], "本年度持续加大·主动公开力度，规范依申请公开办理。"],
+            title=["吴忠市人民政府办公室·", "2024年政府信息公开工作年度报告"]),
     # An amount too wide for its cell overflows into the cell to its left (40 -> "40 ８"):
     # no reading can tell which digits belong where, so the cell must be flagged.
     Variant("cell-overflow-2019", "2019", ms.Style(active_one_table=True), truth=False,
