@@ -462,6 +462,12 @@ VARIANTS: list[Variant] = [
             printed={(A, "licensing", "decisions"): P("49·", 49)},
             intro=[INTRO[0], INTRO[1], "本年度持续加大·主动公开力度，规范依申请公开办理。"],
             title=["吴忠市人民政府办公室·", "2024年政府信息公开工作年度报告"]),
+    # A row label misspelt (过程姓 for 过程性): matched by its close spelling, every cell of
+    # the row flagged for the reviewer.
+    Variant("label-typo", style=ms.Style(split_after=SPLIT, labels={
+        "6.属于四类过程性信息": "6.属于四类过程姓信息"}),
+        truth_cells={(R, "withheld_process", m): {"flags": ["low_confidence"]}
+                     for m in (*tpl.APPLICANTS, "total")}),
     # An amount too wide for its cell overflows into the cell to its left (40 -> "40 ８"):
     # no reading can tell which digits belong where, so the cell must be flagged.
     Variant("cell-overflow-2019", "2019", ms.Style(active_one_table=True), truth=False,
