@@ -372,6 +372,20 @@ def with_units(template: str) -> Callable[[dict[Key, dict[str, Any]]], None]:
     return bend
 
 
+def thousands(template: str) -> Callable[[dict[Key, dict[str, Any]]], None]:
+    """自然人 requests in the thousands (new, granted, handled, with their totals: every
+    identity still holds), printed with thousands separators (1,040)."""
+    def bend(cells: dict[Key, dict[str, Any]]) -> None:
+        for item in ("new", "granted", "handled_total"):
+            for m in ("natural_person", "total"):
+                cells[("requests", item, m)]["value"] += 1000
+        for c in cells.values():
+            if isinstance(c["value"], int) and c["value"] >= 1000:
+                c["printed"] = f"{c['value']:,}"
+    del template
+    return bend
+
+
 MERGED_OTHER = {(item, a): 0 for item in OTHER_ROWS for a in tpl.APPLICANTS} | {
     ("other_misc", "natural_person"): 3}
 
@@ -468,6 +482,14 @@ VARIANTS: list[Variant] = [
         "6.属于四类过程性信息": "6.属于四类过程姓信息"}),
         truth_cells={(R, "withheld_process", m): {"flags": ["low_confidence"]}
                      for m in (*tpl.APPLICANTS, "total")}),
+    # LibreOffice exports (issue 14). 2019: the requests table split by Writer across a
+    # page, its header rows repeated, the appeals table on that page; thousands separators.
+    Variant("lo-split-appeals-2019", "2019", ms.Style(), render="libreoffice",
+            bend=thousands("2019"), variations=("libreoffice", "thousands_separators")),
+    # 2021: section 二's tables under their 第二十条 captions, the appeals table on a
+    # landscape page, Noto CJK fonts embedded.
+    Variant("lo-captions-landscape", style=ms.Style(captions_above=True), render="libreoffice",
+            options={"landscape_appeals": True}, variations=("libreoffice",)),
     # An amount too wide for its cell overflows into the cell to its left (40 -> "40 ８"):
     # no reading can tell which digits belong where, so the cell must be flagged.
     Variant("cell-overflow-2019", "2019", ms.Style(active_one_table=True), truth=False,
