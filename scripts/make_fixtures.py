@@ -359,13 +359,24 @@ def only_active_readable(cells: dict[Key, dict[str, Any]]) -> None:
             c.update(value=None, flags=["absent"])
 
 
-def with_units(template: str) -> Callable[[dict[Key, dict[str, Any]]], None]:
+def both(*bends: Callable[[dict[Key, dict[str, Any]]], None]
+         ) -> Callable[[dict[Key, dict[str, Any]]], None]:
+    def bend(cells: dict[Key, dict[str, Any]]) -> None:
+        for b in bends:
+            b(cells)
+    return bend
+
+
+def with_units(template: str, sections: tuple[str, ...] = tpl.SECTIONS
+               ) -> Callable[[dict[Key, dict[str, Any]]], None]:
     """Counts printed with a unit: section 二's counts and the 总计 column of the requests
     and appeals tables (5件, 49个, 1416件), their values unchanged."""
     def bend(cells: dict[Key, dict[str, Any]]) -> None:
         for s in tpl.cells(template):
             c = cells[s.key]
             unit = "个" if s.item == "licensing" else "件"
+            if s.section not in sections:
+                continue
             if (s.section == "active" and s.kind == "count") or (
                     s.section in ("requests", "appeals") and s.measure == "total"):
                 c["printed"] = f"{c['value']}{unit}"
@@ -485,11 +496,13 @@ VARIANTS: list[Variant] = [
     # LibreOffice exports (issue 14). 2019: the requests table split by Writer across a
     # page, its header rows repeated, the appeals table on that page; thousands separators.
     Variant("lo-split-appeals-2019", "2019", ms.Style(), render="libreoffice",
-            bend=thousands("2019"), variations=("libreoffice", "thousands_separators")),
+            bend=both(thousands("2019"), with_units("2019", ("appeals",))),
+            variations=("libreoffice", "thousands_separators", "units")),
     # 2021: section 二's tables under their 第二十条 captions, the appeals table on a
     # landscape page, Noto CJK fonts embedded.
     Variant("lo-captions-landscape", style=ms.Style(captions_above=True), render="libreoffice",
-            options={"landscape_appeals": True}, variations=("libreoffice",)),
+            options={"landscape_appeals": True}, bend=with_units("2021"),
+            variations=("libreoffice", "units")),
     # An amount too wide for its cell overflows into the cell to its left (40 -> "40 ８"):
     # no reading can tell which digits belong where, so the cell must be flagged.
     Variant("cell-overflow-2019", "2019", ms.Style(active_one_table=True), truth=False,
