@@ -16,7 +16,7 @@ import pypdfium2.raw as pdfium_c
 
 from etl import template as tpl
 from etl.pdf import AS_DRAWN, Grid, Span, View
-from etl.report import NOT_A_NUMBER, is_number_like
+from etl.report import COUNT_UNITS, NOT_A_NUMBER, is_number_like
 
 
 @dataclass
@@ -85,7 +85,8 @@ def _lines(chars: list[tuple[str, tuple, tuple, float]]) -> list[list[_Run]]:
 def _joins(word: list[_Run], c: _Run) -> bool:
     """Whether character ``c`` continues ``word``: the gap is under half a character (a
     whole one between words of a label: justified text), a number never joins a space
-    before it, nor a phrase that already holds a space and reads as a number."""
+    before it, nor a phrase that already holds a space and reads as a number; a count's
+    unit (件) always joins it."""
     if not word:
         return False
     numeric = _is_value_text(c.text) or _is_value_text(word[-1].text)
@@ -94,6 +95,8 @@ def _joins(word: list[_Run], c: _Run) -> bool:
         return False
     if word[-1].text == " " and _is_value_text(c.text):
         return False
+    if c.text in COUNT_UNITS:  # 8 件: the unit of the count before it
+        return True
     return not (c.text != " " and any(w.text == " " for w in word)
                 and _is_value_text("".join(w.text for w in word)))
 
@@ -121,8 +124,27 @@ def _phrases(textpage, view: View = AS_DRAWN) -> list[_Run]:
     chars = _chars(textpage, view)
     if not chars:
         return []
-    return [_Run("".join(c.text for c in w), _union([c.box for c in w]), tuple(w))
-            for line in _lines(chars) for w in _words(line)]
+    return _wrapped_units([_Run("".join(c.text for c in w), _union([c.box for c in w]),
+                                tuple(w)) for line in _lines(chars) for w in _words(line)])
+
+
+def _wrapped_units(runs: list[_Run]) -> list[_Run]:
+    """A count's unit wrapped onto the next line of a narrow cell (385 / 件) joined to the
+    number above it."""
+    out = list(runs)
+    for unit in runs:
+        if unit.text not in COUNT_UNITS:
+            continue
+        height = unit.box[3] - unit.box[1]
+        above = [r for r in out if _is_value_text(r.text) and r.box[0] < unit.box[2]
+                 and r.box[2] > unit.box[0] and 0 <= r.box[1] - unit.box[3] < height]
+        if above:
+            number = above[0]
+            out[out.index(number)] = _Run(number.text + unit.text,
+                                          _union([number.box, unit.box]),
+                                          (*number.chars, *unit.chars))
+            out.remove(unit)
+    return out
 
 
 _LABEL_START = re.compile(

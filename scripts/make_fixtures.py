@@ -485,6 +485,8 @@ VARIANTS: list[Variant] = [
             style=ms.Style(split_after=SPLIT, labels={
                 "5.属于三类内部事务信息": "5.属于·三类内部事务信息"}),
             printed={(A, "licensing", "decisions"): P("49·", 49)},
+            # what the text layer reads, cleaned: the glyph's text is lost
+            truth_cells={(A, "licensing", "decisions"): {"printed": "49"}},
             intro=[INTRO[0], INTRO[1], "本年度持续加大·主动公开力度，规范依申请公开办理。"],
             title=["吴忠市人民政府办公室·", "2024年政府信息公开工作年度报告"]),
     # A row label misspelt (过程姓 for 过程性): matched by its close spelling, every cell of
