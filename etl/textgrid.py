@@ -85,8 +85,7 @@ def _lines(chars: list[tuple[str, tuple, tuple, float]]) -> list[list[_Run]]:
 def _joins(word: list[_Run], c: _Run) -> bool:
     """Whether character ``c`` continues ``word``: the gap is under half a character (a
     whole one between words of a label: justified text), a number never joins a space
-    before it, nor a phrase that already holds a space and reads as a number; a count's
-    unit (件) always joins it."""
+    before it, nor a phrase that already holds a space and reads as a number."""
     if not word:
         return False
     numeric = _is_value_text(c.text) or _is_value_text(word[-1].text)
@@ -95,8 +94,6 @@ def _joins(word: list[_Run], c: _Run) -> bool:
         return False
     if word[-1].text == " " and _is_value_text(c.text):
         return False
-    if c.text in COUNT_UNITS:  # 8 件: the unit of the count before it
-        return True
     return not (c.text != " " and any(w.text == " " for w in word)
                 and _is_value_text("".join(w.text for w in word)))
 
