@@ -16,9 +16,9 @@ import numpy as np
 import pypdfium2 as pdfium
 
 from etl import template as tpl
+from etl.pdf import View, page_view
 from etl.regions import cell_boxes, page_regions
 from etl.report import Box, Region, Report
-from etl.textgrid import View, page_view
 
 # Pixels per PDF point: 96 dpi, one pixel of the image per pixel of the screen when the
 # sheet is shown at 100 % (the image is placed at the size printed).

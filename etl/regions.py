@@ -23,8 +23,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from etl import template as tpl
+from etl.pdf import View, page_view
 from etl.report import Box, Region, Report
-from etl.textgrid import View, page_view
 
 _TOUCH = 2.0      # how near two drawn lines come to count as touching
 _MIN_RULE = 3.0   # the shortest line counted as a rule

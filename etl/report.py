@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from etl import template as tpl
+from etl.i18n import _
 from etl.template import Key
 
 Number = int | float
@@ -84,36 +85,45 @@ class Report:
 
 # Printed marks for "nothing to count here": kept as text, never read as 0.
 NOT_A_NUMBER = {"/", "／", "—", "——", "-", "－", "无", "空", "\\"}
+# Units some reports print after a count (5件, 49个, 1416件): the count is the number.
+COUNT_UNITS = ("件", "个", "项", "次", "宗", "份", "条")
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 
 
+def _strip_unit(s: str, kind: str) -> tuple[str, float, bool]:
+    """(number text, scale to 万元, whether the scale is a guess) of a squashed cell text."""
+    for unit in ("(万元)", "万元"):
+        if s.endswith(unit):
+            return s[: -len(unit)], 1.0, False
+    if kind == "decimal":
+        return (s[:-1], 1e-4, True) if s.endswith("元") else (s, 1.0, False)
+    for unit in COUNT_UNITS:
+        if s.endswith(unit):
+            return s[: -len(unit)], 1.0, False
+    return s, 1.0, False
+
+
 def parse_number(text: str, kind: str) -> tuple[Number | None, list[str], str]:
-    """Printed text -> (value, flags, note). A blank stays None: a blank is not a zero."""
+    """Printed text -> (value, flags, note). A blank stays None: a blank is not a zero.
+    ``kind`` is the cell's (``CellSpec.kind``): counts may carry a unit (件, 个); 万元
+    amounts printed in 元 are converted and flagged."""
     s = tpl.squash(text).replace(",", "")
     if s == "":
         return None, [BLANK], ""
-    if s in NOT_A_NUMBER:
-        return None, [UNPARSED], f"printed {text.strip()!r}, not a number"
-    scale, note, flags = 1.0, "", []
-    for unit in ("(万元)", "万元"):
-        if s.endswith(unit):
-            s = s[: -len(unit)]
-            break
-    else:
-        if s.endswith("元") and kind == "decimal":
-            s, scale = s[:-1], 1e-4
-            flags, note = [LOW_CONFIDENCE], "printed in 元, converted to 万元"
-    if not _NUMBER.match(s):
-        return None, [UNPARSED], f"printed {text.strip()!r}, not a number"
+    if s not in NOT_A_NUMBER:
+        s, scale, converted = _strip_unit(s, kind)
+    if s in NOT_A_NUMBER or not _NUMBER.match(s):
+        return None, [UNPARSED], _("原表印作“{printed}”，不是数字").format(printed=text.strip())
+    flags, note = ([LOW_CONFIDENCE], _("原表以元为单位，已换算为万元")) if converted else ([], "")
     if "." in s or kind == "decimal" or scale != 1.0:
         return round(float(s) * scale, 6), flags, note
     return int(s), flags, note
 
 
 def is_number_like(text: str) -> bool:
-    """Whether ``text`` reads as a number (of any kind)."""
-    value, _, _ = parse_number(text, "decimal")
-    return value is not None
+    """Whether ``text`` reads as a number (of any kind: an amount, or a count with its
+    unit)."""
+    return any(parse_number(text, kind)[0] is not None for kind in ("decimal", "count"))
 
 
 # --- one codec for a cell's fields where they are stored as text (the workbook's hidden

@@ -158,15 +158,18 @@ def _sentences(cell: Cell, formula: bool) -> list[str]:
             pct=cell.confidence * 100)
         out.append(_("由扫描图片文字识别读出{pct}。").format(pct=pct)
                    + ("" if sure else _("请核对。")))
+    note = cell.note.strip()
+    # extraction's own note on an unprinted cell says why more exactly, unless ogi wrote a
+    # live formula there: one sentence on it, not two
+    absent_note = note.startswith(_("原表未列出"))
     if DERIVED in flags:
         out.append(_("原表未列出，按本行各项之和计算，改动各项时随之更新。") if formula
-                   else _("原表未列出，由其他格推算得出。"))
+                   else note if absent_note else _("原表未列出，由其他格推算得出。"))
     elif ABSENT in flags:
-        out.append(_("原表未列出此格。"))
+        out.append(note if absent_note else _("原表未列出此格。"))
     if BLANK in flags:
         out.append(_("原表此格为空，不是 0。"))
-    note = cell.note.strip()
-    if note and not re.search("[A-Za-z]", note) and note not in out:
+    if note and not absent_note and not re.search("[A-Za-z]", note) and note not in out:
         out.append(note)  # a note in Chinese (extraction's English notes stay in _cells)
     return list(dict.fromkeys(out))
 

@@ -1,15 +1,13 @@
 """Tables read from the characters' positions alone: phrases from pdfium's characters,
 rows from their lines, columns from the x ranges of the numbers, each row's label from the
 label text nearest to it. It reads the borderless tables (三线表, no vertical rules) and is
-extraction's cross-check of the ruled grid. ``View`` maps a page's boxes between the text
-layer and the page as shown (``/Rotate``), for both readings.
+extraction's cross-check of the ruled grid. Pages are read as shown (``etl.pdf.View``).
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
-import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,74 +15,8 @@ from dataclasses import dataclass
 import pypdfium2.raw as pdfium_c
 
 from etl import template as tpl
-from etl.report import NOT_A_NUMBER, is_number_like
-
-
-@dataclass
-class Span:
-    """One cell of a table as read (a merged cell of a ruled table, or a text-only one):
-    its text read from the text layer and its box in the text layer's space."""
-
-    text: str
-    box: tuple[float, float, float, float]
-
-
-@dataclass(frozen=True)
-class View:
-    """How a page's tables are read: turned by ``rotation`` (its ``/Rotate``, when that
-    shows its text upright; else 0), in the space of the page as shown (origin bottom
-    left). The text layer is in the unrotated MediaBox space; these map boxes between."""
-
-    rotation: int = 0
-    box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # the MediaBox
-
-    def _map(self, box: tuple[float, ...], inverse: bool) -> tuple[float, float, float, float]:
-        if not self.rotation:
-            return (box[0], box[1], box[2], box[3])
-        x0, y0, x1, y1 = self.box
-        w, h = x1 - x0, y1 - y0
-        pts = []
-        for x, y in ((box[0], box[1]), (box[2], box[3])):
-            if inverse:  # shown -> MediaBox space
-                x, y = {90: (w - y, x), 180: (w - x, h - y), 270: (y, h - x)}[self.rotation]
-                pts.append((x + x0, y + y0))
-            else:  # MediaBox space -> shown (turned clockwise by ``rotation``)
-                x, y = x - x0, y - y0
-                pts.append({90: (y, w - x), 180: (w - x, h - y), 270: (h - y, x)}[
-                    self.rotation])
-        (ax, ay), (bx, by) = pts
-        return (min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
-
-    def shown(self, box: tuple[float, ...]) -> tuple[float, float, float, float]:
-        return self._map(box, inverse=False)
-
-    def stored(self, box: tuple[float, ...]) -> tuple[float, float, float, float]:
-        return self._map(box, inverse=True)
-
-
-AS_DRAWN = View()  # a page read in its text layer's own space, not turned
-
-
-def page_view(page) -> View:
-    """Read a page carrying ``/Rotate`` turned only if that shows its text upright (a
-    landscape table made by a print driver); a page rotated by a viewer and saved (its text
-    upright in the MediaBox, shown lying) is read as drawn."""
-    rotation = page.get_rotation()
-    if not rotation:
-        return View()
-    textpage = page.get_textpage()
-    want = math.radians((360 - rotation) % 360)
-    turned = upright = 0
-    for i in range(min(textpage.count_chars(), 400)):
-        angle = pdfium_c.FPDFText_GetCharAngle(textpage.raw, i)
-        if angle < 0:
-            continue
-        if abs(angle - want) < 0.1:
-            turned += 1
-        elif min(angle, 2 * math.pi - angle) < 0.1:
-            upright += 1
-    textpage.close()
-    return View(rotation, page.get_mediabox()) if turned > upright else View()
+from etl.pdf import AS_DRAWN, Grid, Span, View
+from etl.report import COUNT_UNITS, NOT_A_NUMBER, is_number_like
 
 
 @dataclass
@@ -110,12 +42,9 @@ def _union(boxes: list[tuple[float, float, float, float]]) -> tuple[float, float
             max(b[3] for b in boxes))
 
 
-def _phrases(textpage, view: View = AS_DRAWN) -> list[_Run]:
-    """The page's text as phrases: characters on one baseline joined while the gap to the
-    next is less than half a character (or a space between two words of a label); a number
-    never joins another number. Boxes are the loose ones (the font's full height, so 一 and
-    ” stand as tall as 字) unless pdfium's loose box is absurd (some WPS exports), then the
-    tight box on the baseline."""
+def _chars(textpage, view: View) -> list[tuple[str, tuple, tuple, float]]:
+    """The page's characters as shown: (char, loose box, tight box, baseline y); spaces
+    kept (they part words), other blanks and control characters dropped."""
     chars = []
     x, y = ctypes.c_double(), ctypes.c_double()
     for i in range(textpage.count_chars()):
@@ -128,8 +57,13 @@ def _phrases(textpage, view: View = AS_DRAWN) -> list[_Run]:
         base = view.shown((x.value, y.value, x.value, y.value))[1]
         if loose[2] > loose[0] and loose[3] > loose[1]:
             chars.append((ch, loose, tight, base))
-    if not chars:
-        return []
+    return chars
+
+
+def _lines(chars: list[tuple[str, tuple, tuple, float]]) -> list[list[_Run]]:
+    """Characters grouped by baseline, top line first, each a ``_Run`` with its loose box
+    (the font's full height, so 一 and ” stand as tall as 字) unless that box is absurd
+    (some WPS exports), then the tight box on the baseline."""
     heights = sorted(c[1][3] - c[1][1] for c in chars)
     m = heights[len(heights) // 2]
     runs = []
@@ -145,28 +79,69 @@ def _phrases(textpage, view: View = AS_DRAWN) -> list[_Run]:
         else:
             lines.append([c])
             last_base = base
+    return lines
+
+
+def _joins(word: list[_Run], c: _Run) -> bool:
+    """Whether character ``c`` continues ``word``: the gap is under half a character (a
+    whole one between words of a label: justified text), a number never joins a space
+    before it, nor a phrase that already holds a space and reads as a number."""
+    if not word:
+        return False
+    numeric = _is_value_text(c.text) or _is_value_text(word[-1].text)
+    gap = c.box[0] - word[-1].box[2]
+    if gap >= (0.5 if numeric else 1.0) * (c.box[3] - c.box[1]):
+        return False
+    if word[-1].text == " " and _is_value_text(c.text):
+        return False
+    return not (c.text != " " and any(w.text == " " for w in word)
+                and _is_value_text("".join(w.text for w in word)))
+
+
+def _words(line: list[_Run]) -> list[list[_Run]]:
+    """One line's characters joined into phrases, left to right, without trailing spaces."""
     words: list[list[_Run]] = []
-    for line in lines:
-        word: list[_Run] = []
-        for c in sorted(line, key=lambda c: c.box[0]):
-            # Words of a label may stand a little apart (justified text); numbers may not.
-            numeric = _is_value_text(c.text) or bool(word) and _is_value_text(word[-1].text)
-            if word and c.box[0] - word[-1].box[2] < (0.5 if numeric else 1.0) * (
-                    c.box[3] - c.box[1]) and not (
-                    word[-1].text == " " and _is_value_text(c.text)) and not (
-                    c.text != " " and any(w.text == " " for w in word)
-                    and _is_value_text("".join(w.text for w in word))):
-                word.append(c)
-            else:
-                if word:
-                    words.append(word)
-                word = [c] if c.text != " " else []
+    word: list[_Run] = []
+    for c in sorted(line, key=lambda c: c.box[0]):
+        if _joins(word, c):
+            word.append(c)
+            continue
         if word:
             words.append(word)
-    words = [w[: max(i for i, c in enumerate(w) if c.text != " ") + 1] for w in words
-             if any(c.text != " " for c in w)]
-    return [_Run("".join(c.text for c in w), _union([c.box for c in w]), tuple(w))
-            for w in words]
+        word = [c] if c.text != " " else []
+    if word:
+        words.append(word)
+    return [w[: max(i for i, c in enumerate(w) if c.text != " ") + 1] for w in words
+            if any(c.text != " " for c in w)]
+
+
+def _phrases(textpage, view: View = AS_DRAWN) -> list[_Run]:
+    """The page's text as phrases: characters on one baseline joined while the gap to the
+    next is small (see ``_joins``); a number never joins another number."""
+    chars = _chars(textpage, view)
+    if not chars:
+        return []
+    return _wrapped_units([_Run("".join(c.text for c in w), _union([c.box for c in w]),
+                                tuple(w)) for line in _lines(chars) for w in _words(line)])
+
+
+def _wrapped_units(runs: list[_Run]) -> list[_Run]:
+    """A count's unit wrapped onto the next line of a narrow cell (385 / 件) joined to the
+    number above it."""
+    out = list(runs)
+    for unit in runs:
+        if unit.text not in COUNT_UNITS:
+            continue
+        height = unit.box[3] - unit.box[1]
+        above = [r for r in out if _is_value_text(r.text) and r.box[0] < unit.box[2]
+                 and r.box[2] > unit.box[0] and 0 <= r.box[1] - unit.box[3] < height]
+        if above:
+            number = above[0]
+            out[out.index(number)] = _Run(number.text + unit.text,
+                                          _union([number.box, unit.box]),
+                                          (*number.chars, *unit.chars))
+            out.remove(unit)
+    return out
 
 
 _LABEL_START = re.compile(
@@ -278,7 +253,110 @@ def _add_blank_columns(cols: list[list[float]], trows: list[list[_Run]],
             centers = sorted([*centers, xc])
 
 
-def borderless_grids(textpage, view: View = AS_DRAWN) -> list[list[list[Span]]]:
+def _value_rows(phrases: list[_Run], labels: list[_Run]) -> list[list[_Run]]:
+    """The numeric phrases grouped into rows (phrases on one line), top row first. A
+    number with words right after it on its line is prose (共收到申请 21 件), not a cell."""
+    near: dict[int, list[_Run]] = {}  # labels by 2-pt band of their centre line
+    for lab in labels:
+        near.setdefault(int(lab.yc // 2), []).append(lab)
+
+    def in_prose(r: _Run) -> bool:
+        return any(abs(lab.yc - r.yc) < 2 and 0 <= lab.box[0] - r.box[2] < 1.5 * (
+            r.box[3] - r.box[1]) for band in range(int(r.yc // 2) - 1, int(r.yc // 2) + 2)
+            for lab in near.get(band, ()))
+
+    values = sorted((r for r in phrases if _is_value_text(r.text) and not in_prose(r)),
+                    key=lambda r: -r.yc)
+    rows: list[list[_Run]] = []
+    for r in values:
+        if rows and abs(rows[-1][0].yc - r.yc) < 3:
+            rows[-1].append(r)
+        else:
+            rows.append([r])
+    return rows
+
+
+_Table = tuple[list[list[float]], list[list[_Run]]]  # (columns' x ranges, rows of values)
+
+
+def _continues(table: _Table, row: list[_Run], labels: list[_Run]) -> bool:
+    """Whether ``row`` belongs to ``table``: each of its values fits one of the table's
+    columns, it fills at least half of them, and no header line lies between."""
+    cols, trows = table
+    x_min = min(c[0] for c in cols) - 2
+    between = any(row[0].yc < lab.yc < trows[-1][0].yc and lab.box[2] > x_min
+                  for lab in labels)
+    fits = all(any(_fits(t, c) for c in cols) for t in row)
+    return fits and not between and 2 * len(row) >= len(cols)
+
+
+def _tables(rows: list[list[_Run]], labels: list[_Run]) -> list[_Table]:
+    """Rows grouped into tables by their columns, each column's x range widened to the
+    values in it."""
+    tables: list[_Table] = []
+    for row in rows:
+        if tables and _continues(tables[-1], row, labels):
+            cols, trows = tables[-1]
+            for t in row:
+                col = next(c for c in cols if _fits(t, c))
+                col[0], col[1] = min(col[0], t.box[0]), max(col[1], t.box[2])
+            trows.append(row)
+        else:
+            tables.append(([[t.box[0], t.box[2]] for t in row], [row]))
+    return tables
+
+
+def _row_labels(trows: list[list[_Run]], labels: list[_Run], left: float
+                ) -> list[list[_Run]]:
+    """Each row's label blocks: label text left of the value columns, nearest to the row,
+    never across a line with text over the value columns (a header, a caption)."""
+    blocks = [lab.yc for lab in labels if lab.box[2] > left]
+    row_ys = [row[0].yc for row in trows]
+    cands = [lab for lab in _cut_at_columns(labels, left, row_ys) if lab.box[2] <= left
+             and row_ys[-1] - 30 < lab.yc < row_ys[0] + 30
+             and not any(abs(lab.yc - b) < 2 for b in blocks)]
+    mine: list[list[_Run]] = [[] for _ in trows]
+    for blk in _label_blocks(cands, row_ys):
+        i = min(range(len(row_ys)), key=lambda i, blk=blk: abs(row_ys[i] - blk.yc))
+        lo, hi = sorted((blk.yc, row_ys[i]))
+        if abs(row_ys[i] - blk.yc) < 30 and not any(lo < b < hi for b in blocks):
+            mine[i].append(blk)
+    return mine
+
+
+def _row_cells(row: list[_Run], own: list[_Run], cols: list[list[float]], left: float
+               ) -> list[Span]:
+    """One grid row in the page as shown: its leaf label (the rightmost label block level
+    with the row), then a cell per column (empty where the row prints nothing)."""
+    yc = row[0].yc
+    level = [b for b in own if b.box[1] - 2 <= yc <= b.box[3] + 2]
+    leaf = max(level or own, key=lambda b: b.box[0], default=None)
+    cells = [Span(leaf.text, leaf.box) if leaf else Span("", (left, yc, left, yc))]
+    height = max(t.box[3] - t.box[1] for t in row)
+    for c in cols:
+        hit = [t for t in row if _fits(t, c)]
+        box = _union([t.box for t in hit]) if hit else (
+            c[0], yc - height / 2, c[1], yc + height / 2)
+        cells.append(Span(" ".join(t.text for t in hit), box))
+    return cells
+
+
+def _grid(table: _Table, labels: list[_Run], view: View) -> Grid:
+    cols, trows = table
+    _add_blank_columns(cols, trows, labels)
+    cols.sort()
+    left = cols[0][0] - 2
+    grid = []
+    head = _column_headings(cols, trows[0][0], labels, left)
+    if head:
+        grid.append([Span("", view.stored((left, 0, left, 0))),
+                     *(Span(text, view.stored(box)) for text, box in head)])
+    for row, own in zip(trows, _row_labels(trows, labels, left), strict=True):
+        grid.append([Span(c.text, view.stored(c.box)) for c in _row_cells(row, own, cols, left)])
+    return grid
+
+
+def borderless_grids(textpage, view: View = AS_DRAWN) -> list[Grid]:
     """Tables drawn without vertical rules (三线表), read from the text layer alone: value
     cells are the numeric phrases, rows are phrases on one line, columns are phrases whose x
     ranges overlap, a table ends where its columns stop lining up or a header line crosses
@@ -287,70 +365,4 @@ def borderless_grids(textpage, view: View = AS_DRAWN) -> list[list[list[Span]]]:
     returned are in the text layer's space."""
     phrases = _phrases(textpage, view)
     labels = [r for r in phrases if not _is_value_text(r.text)]
-    # A number with words right after it on its line is prose (共收到申请 21 件), not a cell.
-    near: dict[int, list[_Run]] = {}  # labels by 2-pt band of their centre line
-    for lab in labels:
-        near.setdefault(int(lab.yc // 2), []).append(lab)
-    values = sorted((r for r in phrases if _is_value_text(r.text) and not any(
-        abs(lab.yc - r.yc) < 2 and 0 <= lab.box[0] - r.box[2] < 1.5 * (r.box[3] - r.box[1])
-        for band in range(int(r.yc // 2) - 1, int(r.yc // 2) + 2) for lab in near.get(band, ())
-    )), key=lambda r: -r.yc)
-    rows: list[list[_Run]] = []
-    for r in values:
-        if rows and abs(rows[-1][0].yc - r.yc) < 3:
-            rows[-1].append(r)
-        else:
-            rows.append([r])
-    # Group rows into tables by their columns.
-    tables: list[tuple[list[list[float]], list[list[_Run]]]] = []
-    for row in rows:
-        if tables:
-            cols, trows = tables[-1]
-            x_min = min(c[0] for c in cols) - 2
-            between = any(
-                row[0].yc < lab.yc < trows[-1][0].yc and lab.box[2] > x_min for lab in labels)
-            fits = all(any(_fits(t, c) for c in cols) for t in row)
-            if fits and not between and 2 * len(row) >= len(cols):
-                for t in row:
-                    col = next(c for c in cols if _fits(t, c))
-                    col[0], col[1] = min(col[0], t.box[0]), max(col[1], t.box[2])
-                trows.append(row)
-                continue
-        tables.append(([[t.box[0], t.box[2]] for t in row], [row]))
-    grids = []
-    for cols, trows in tables:
-        _add_blank_columns(cols, trows, labels)
-        cols.sort()
-        left = cols[0][0] - 2
-        # Lines with text over the value columns (headers, captions) bound the row labels.
-        blocks = [lab.yc for lab in labels if lab.box[2] > left]
-        row_ys = [row[0].yc for row in trows]
-        cands = [lab for lab in _cut_at_columns(labels, left, row_ys) if lab.box[2] <= left
-                 and row_ys[-1] - 30 < lab.yc < row_ys[0] + 30
-                 and not any(abs(lab.yc - b) < 2 for b in blocks)]
-        mine: list[list[_Run]] = [[] for _ in trows]
-        for blk in _label_blocks(cands, row_ys):
-            i = min(range(len(row_ys)), key=lambda i, blk=blk: abs(row_ys[i] - blk.yc))
-            lo, hi = sorted((blk.yc, row_ys[i]))
-            if abs(row_ys[i] - blk.yc) < 30 and not any(lo < b < hi for b in blocks):
-                mine[i].append(blk)
-        grid = []
-        head = _column_headings(cols, trows[0][0], labels, left)
-        if head:
-            grid.append([Span("", view.stored((left, 0, left, 0))),
-                         *(Span(text, view.stored(box)) for text, box in head)])
-        for row, own in zip(trows, mine, strict=True):
-            yc = row[0].yc
-            # The leaf label: the rightmost label block level with the row.
-            level = [b for b in own if b.box[1] - 2 <= yc <= b.box[3] + 2]
-            leaf = max(level or own, key=lambda b: b.box[0], default=None)
-            cells = [Span(leaf.text, leaf.box) if leaf else Span("", (left, yc, left, yc))]
-            height = max(t.box[3] - t.box[1] for t in row)
-            for c in cols:
-                hit = [t for t in row if _fits(t, c)]
-                box = _union([t.box for t in hit]) if hit else (
-                    c[0], yc - height / 2, c[1], yc + height / 2)
-                cells.append(Span(" ".join(t.text for t in hit), box))
-            grid.append([Span(c.text, view.stored(c.box)) for c in cells])
-        grids.append(grid)
-    return grids
+    return [_grid(t, labels, view) for t in _tables(_value_rows(phrases, labels), labels)]

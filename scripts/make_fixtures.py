@@ -1,25 +1,29 @@
 """Render the layout-variant fixtures: small report PDFs, each with one thing real reports do.
 
-For every variant this writes ``tests/fixtures/<name>.pdf`` and, when the PDF should extract,
+For every variant (one ``Variant`` record in ``VARIANTS``) this writes
+``tests/fixtures/<name>.pdf`` and, when the PDF should extract,
 ``tests/fixtures/truth/<name>.json`` (the cells the extractor must find, in the format of
 ``../shared/corpus-dev/truth/``, so ``python benchmarks/accuracy.py tests/fixtures`` scores
-them). The tables are drawn by ``scripts/make_samples.py``; this script only chooses the data
-and bends the layout (rotation, encryption, repeated header, a column fewer, 三线表 rules,
-tables as images, captions outside the tables, headings inside them, labels with stray
-spaces, line breaks or half-width brackets, …). Output is byte-for-byte deterministic
-(reportlab ``invariant``).
+them). The tables are laid out by ``scripts/make_samples.py`` from a ``Style`` (rotation,
+encryption, repeated header, a column fewer, 三线表 rules, tables as images, captions
+outside the tables, headings inside them, labels with stray spaces, line breaks or
+half-width brackets, …) and drawn by reportlab (byte-for-byte deterministic, reportlab
+``invariant``) or exported by LibreOffice from a document this script writes
+(``scripts/fodt.py``; same text, not the same bytes, from run to run).
 
-Usage: python scripts/make_fixtures.py [--out DIR]
+A cell printed differently from its synthetic value states its true value literally
+(``P("2,229", 2229)``): the truth is never computed with the code under test.
+
+Usage: python scripts/make_fixtures.py [--out DIR] [--only NAME ...]
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
-import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +34,9 @@ from reportlab.lib.pdfencrypt import StandardEncryption  # noqa: E402
 from reportlab.lib.units import cm  # noqa: E402
 from reportlab.platypus import Image, PageBreak, Paragraph, Spacer  # noqa: E402
 
+from etl import template as tpl  # noqa: E402
+
 REPO = ms.REPO_ROOT
-CSV = REPO / "etl" / "data" / "gidar-cells.csv"
 AGENCY = {"2021": "吴忠市人民政府办公室", "2019": "吴忠市"}
 YEAR = {"2021": 2024, "2019": 2020}
 INTRO = [
@@ -47,40 +52,74 @@ CLOSING = [
     "本年度未收取信息处理费。",
 ]
 
+Key = tuple[str, str, str]
+Value = int | float | None
+
+
+@dataclass(frozen=True)
+class P:
+    """A cell printed as ``text`` whose true value is ``value`` (flags the reader must set)."""
+
+    text: str
+    value: Value
+    flags: tuple[str, ...] = ()
+
+
+def blank() -> P:
+    return P("", None, ("blank",))
+
+
+@dataclass
+class Variant:
+    """One fixture: its template, how it is drawn, what its cells print, its truth."""
+
+    name: str
+    template: str = "2021"
+    style: ms.Style = field(default_factory=lambda: ms.Style(split_after="withheld_prohibited"))
+    # (item, applicant) outcome cells set before the totals are summed
+    fixed: dict[tuple[str, str], int] = field(default_factory=dict)
+    printed: dict[Key, P] = field(default_factory=dict)
+    # Cells whose truth differs from what they print (absent, derived), stated literally.
+    truth_cells: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    # A change to the synthetic data drawn from a rule (zeros printed empty, say).
+    bend: Callable[[dict[Key, dict[str, Any]]], None] | None = None
+    render: str = "reportlab"  # or rotated | images | libreoffice (see ``render``)
+    options: dict[str, Any] = field(default_factory=dict)
+    variations: tuple[str, ...] = ()
+    agency: str | None = None  # as the truth reads it, where the text layer garbles it
+    title: list[str] | None = None  # title lines and section 一 when not the usual ones
+    intro: list[str] | None = None
+    truth: bool = True  # False: bad input that must fail, or a cell no reader gets right
+
 
 # --------------------------------------------------------------------------- data
 
 
-def synthetic_cells(template: str, fixed: dict[tuple[str, str], int] | None = None,
-                    ) -> dict[tuple[str, str, str], dict[str, Any]]:
+def synthetic_cells(template: str, fixed: dict[tuple[str, str], int]
+                    ) -> dict[Key, dict[str, Any]]:
     """Values that differ from row to row and column to column (so a shifted row or column
     shows) and satisfy every identity of the format; ``fixed`` sets (item, applicant)
     outcome cells before the totals are summed."""
-    specs = [s for s in ms.load_specs(CSV) if s.template == template]
-    items = {t: list(dict.fromkeys(s.item for s in specs if s.table == t))
-             for t in ("active", "requests", "appeals")}
-    cells: dict[tuple[str, str, str], dict[str, Any]] = {}
+    cells: dict[Key, dict[str, Any]] = {}
 
     def put(table: str, item: str, measure: str, value: Any) -> None:
         cells[(table, item, measure)] = {"table": table, "item": item, "measure": measure,
                                          "value": value}
 
-    for n, s in enumerate(x for x in specs if x.table == "active"):
-        if s.measure.startswith("amount"):
+    for n, s in enumerate(x for x in tpl.cells(template) if x.section == "active"):
+        if s.kind == "decimal":
             put("active", s.item, s.measure, round(96.5 + 13.25 * n, 4))
-        elif s.measure == "change":
+        elif s.kind == "signed":
             put("active", s.item, s.measure, (-1) ** n * (n % 4))
         else:
             put("active", s.item, s.measure, (n * 37) % 90 + n)
-    outcomes = items["requests"][items["requests"].index("granted"):
-                                 items["requests"].index("handled_total")]
-    applicants = ["natural_person", "commercial", "research", "social_org", "legal_service",
-                  "other_org"]
-    for j, a in enumerate(applicants):
+    outcomes = [i for i in tpl.group_items(template, "requests", "outcomes")
+                if i != "handled_total"]
+    for j, a in enumerate(tpl.APPLICANTS):
         handled = 0
         for i, item in enumerate(outcomes):
             v = (i * 7 + j * 3) % 5 + (40 - 6 * j if item == "granted" else 0)
-            v = (fixed or {}).get((item, a), v)
+            v = fixed.get((item, a), v)
             put("requests", item, a, v)
             handled += v
         carried_in, carried_out = j + 1, (j * 2) % 3
@@ -88,216 +127,57 @@ def synthetic_cells(template: str, fixed: dict[tuple[str, str], int] | None = No
         put("requests", "carried_in", a, carried_in)
         put("requests", "carried_out", a, carried_out)
         put("requests", "new", a, handled + carried_out - carried_in)
-    for item in items["requests"]:
+    for item in tpl.items(template, "requests"):
         put("requests", item, "total", sum(cells[("requests", item, a)]["value"]
-                                           for a in applicants))
-    for g, item in enumerate(items["appeals"]):
-        parts = [(g + k) % 3 + (5 if k == 0 else 0) for k in range(4)]
-        for m, v in zip(("upheld", "corrected", "other", "pending"), parts, strict=True):
+                                           for a in tpl.APPLICANTS))
+    parts_of = [m for m in tpl.measures(template, "appeals") if m != "total"]
+    for g, item in enumerate(tpl.items(template, "appeals")):
+        parts = [(g + k) % 3 + (5 if k == 0 else 0) for k in range(len(parts_of))]
+        for m, v in zip(parts_of, parts, strict=True):
             put("appeals", item, m, v)
         put("appeals", item, "total", sum(parts))
     return cells
 
 
-def make_report(name: str, template: str = "2021", variations: tuple[str, ...] = (),
-                split_after: str | None = "withheld_prohibited",
-                printed: dict[tuple[str, str, str], str] | None = None,
-                fixed: dict[tuple[str, str], int] | None = None) -> ms.Report:
-    cells = synthetic_cells(template, fixed)
-    for key, text in (printed or {}).items():
-        cells[key]["printed"] = text
-    truth = {"agency": AGENCY[template], "year": YEAR[template], "template": template,
-             "producer": "reportlab", "variations": list(variations),
-             "layout": {"requests_split_after_item": split_after,
-                        "requests_split": split_after is not None}}
-    specs = [s for s in ms.load_specs(CSV) if s.template == template]
-    title = [AGENCY[template], f"{YEAR[template]}年政府信息公开工作年度报告"]
-    report = ms.Report(name, truth, specs, title, INTRO, CLOSING)
-    report.cells = cells
-    return report
+def variant_cells(v: Variant) -> dict[Key, dict[str, Any]]:
+    """The variant's truth cells: synthetic values, bent, then its printed cells."""
+    cells = synthetic_cells(v.template, v.fixed)
+    if v.bend:
+        v.bend(cells)
+    for key, p in v.printed.items():
+        c = cells[key]
+        c["value"], c["printed"] = p.value, p.text
+        if p.flags:
+            c["flags"] = list(p.flags)
+        if p.text == "":
+            c["blank_in_source"] = True
+    for key, entry in v.truth_cells.items():
+        cells[key].update(entry)
+    return cells
 
 
-# --------------------------------------------------------------------------- layout bends
+def variant_report(v: Variant, cells: dict[Key, dict[str, Any]]) -> ms.Report:
+    shown = {k: ms.shown_text(c) for k, c in cells.items()}
+    if v.style.merge_other:  # the sub-rows print as one row: their synthetic values add up
+        for key in shown:
+            if key[1] in tpl.group_items(v.template, "requests", "other"):
+                shown[key] = ms.format_number(synthetic_cells(v.template, v.fixed)[key]["value"])
+    title = v.title or [AGENCY[v.template], f"{YEAR[v.template]}年政府信息公开工作年度报告"]
+    return ms.Report(v.name, v.template, AGENCY[v.template], title, v.intro or INTRO, CLOSING,
+                     shown)
 
 
-@contextlib.contextmanager
-def patched(obj: Any, name: str, value: Any) -> Iterator[None]:
-    old = getattr(obj, name)
-    setattr(obj, name, value)
-    try:
-        yield
-    finally:
-        setattr(obj, name, old)
+def truth_json(v: Variant, cells: dict[Key, dict[str, Any]]) -> str:
+    head = {"file": f"{v.name}.pdf", "agency": v.agency or AGENCY[v.template],
+            "year": YEAR[v.template], "template": v.template, "variations": list(v.variations)}
+    return ms.json_lines(head, [cells[s.key] for s in tpl.cells(v.template)])
 
 
-def _shift(cmds: list[tuple], drow: int, dcol: int) -> list[tuple]:
-    """Table style commands moved by ``drow`` rows and ``dcol`` columns."""
-    out = []
-    for cmd in cmds:
-        (c0, r0), (c1, r1) = cmd[1], cmd[2]
-        if cmd[0] == "SPAN" and dcol and c1 < -dcol:
-            continue  # a span wholly inside a dropped column
-        c0, c1 = (max(c0 + dcol, 0) if c0 >= 0 else c0), (c1 + dcol if c1 >= 0 else c1)
-        r0, r1 = (r0 + drow if r0 >= 0 else r0), (r1 + drow if r1 >= 0 else r1)
-        out.append((cmd[0], (c0, r0), (c1, r1), *cmd[3:]))
-    return out
+# --------------------------------------------------------------------------- rendering
 
 
-def second_part_table(repeat_header: bool = False, drop_first_column: bool = False,
-                      leaf_header: bool = False) -> Callable:
-    """A ``Table`` factory for ``make_samples.requests_tables`` that bends the second part of
-    the split requests table: its three header rows repeated, only the row of column names
-    (自然人 … 总计) repeated (``leaf_header``), or its first label column (the merged
-    三、本年度办理结果) left out, so Camelot sees a column fewer."""
-    real = ms.Table
-    calls: list[list[list[Any]]] = []  # the rows of each requests-table part drawn so far
-    first_style: list[list[tuple]] = []
-
-    def factory(rows: list[list[Any]], colWidths: list[float], style: Any) -> Any:  # noqa: N803
-        cmds = list(style.getCommands())
-        if len(colWidths) not in (9, 10):  # not the requests table
-            return real(rows, colWidths=colWidths, style=style)
-        calls.append(rows)
-        if len(calls) == 2 and (repeat_header or drop_first_column or leaf_header):
-            first_rows, first_cmds = calls[0], first_style[0]
-            if repeat_header:
-                head_spans = [c for c in first_cmds if c[0] == "SPAN" and c[2][1] <= 2]
-                cmds = [c for c in cmds if c[0] != "SPAN"] + head_spans + _shift(
-                    [c for c in cmds if c[0] == "SPAN"], 3, 0)
-                rows = [list(r) for r in first_rows[:3]] + rows
-            if leaf_header:
-                st = ms.make_styles()
-                names = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构",
-                         "其他", "总计"][: len(colWidths) - 3]
-                leaf = ["", "", ""] + [Paragraph("<br/>".join(
-                    ms.escape(n[k: k + 2]) for k in range(0, len(n), 2)), st["cellc"])
-                    for n in names]
-                cmds = [c for c in cmds if c[0] != "SPAN"] + [("SPAN", (0, 0), (2, 0))] + _shift(
-                    [c for c in cmds if c[0] == "SPAN"], 1, 0)
-                rows = [leaf, *rows]
-            if drop_first_column:
-                # a label spanning all three label columns keeps its text
-                rows = [[r[0] if r[0] and not r[1] else r[1], *r[2:]] for r in rows]
-                colWidths = [colWidths[0] + colWidths[1], *colWidths[2:]]
-                cmds = [c for c in cmds if c[0] != "SPAN"] + _shift(
-                    [c for c in cmds if c[0] == "SPAN"], 0, -1)
-        if len(calls) == 1:
-            first_style.append(cmds)
-        return real(rows, colWidths=colWidths, style=ms.TableStyle(cmds))
-
-    return factory
-
-
-_BASE_STYLE = ms.base_style
-
-
-def _whole_table(cmd: tuple) -> bool:
-    return tuple(cmd[1]) == (0, 0) and tuple(cmd[2]) == (-1, -1)
-
-
-class Stacked(ms.Flowable):
-    """Flowables drawn one below the other as one (nested ``KeepTogether`` breaks pages)."""
-
-    def __init__(self, *parts: Any) -> None:
-        super().__init__()
-        self.parts, self.sizes = parts, [(0.0, 0.0)] * len(parts)
-
-    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        self.sizes = [p.wrap(avail_width, avail_height) for p in self.parts]
-        return max(w for w, _ in self.sizes), sum(h for _, h in self.sizes)
-
-    def draw(self) -> None:
-        y = sum(h for _, h in self.sizes)
-        for part, (_, h) in zip(self.parts, self.sizes, strict=True):
-            y -= h
-            part.drawOn(self.canv, 0, y)
-
-
-def captions_above_tables() -> Callable:
-    """A ``Table`` factory for ``make_samples.active_tables``: each small table of section 二
-    without its 第二十条第（X）项 row, the line printed instead as a paragraph above it."""
-    real = ms.Table
-
-    def factory(rows: list[list[Any]], colWidths: list[float], style: Any) -> Any:  # noqa: N803
-        first = rows[0][0] if rows and rows[0] else ""
-        if len(colWidths) != 4 or not (isinstance(first, str) and first.startswith("第二十条")):
-            return real(rows, colWidths=colWidths, style=style)
-        cmds = [c for c in style.getCommands() if _whole_table(c) or c[1][1] != 0]
-        cmds = [c if _whole_table(c) else _shift([c], -1, 0)[0] for c in cmds]
-        caption = Paragraph(ms.escape(first), ms.make_styles()["body"])
-        return Stacked(caption, Spacer(1, 2),
-                       real(rows[1:], colWidths=colWidths, style=ms.TableStyle(cmds)))
-
-    return factory
-
-
-def heading_rows() -> Callable:
-    """A ``Table`` factory that prints the section headings of section 二 and 四 as the
-    table's first row, spanning it (the heading of 三 goes into its top-left cell through
-    ``BALANCE_NOTE``)."""
-    real = ms.Table
-    titles = {4: ms.HEADINGS["active"], 15: ms.HEADINGS["appeals"]}
-    done: set[int] = set()
-
-    def factory(rows: list[list[Any]], colWidths: list[float], style: Any) -> Any:  # noqa: N803
-        n = len(colWidths)
-        if n not in titles or n in done:
-            return real(rows, colWidths=colWidths, style=style)
-        done.add(n)
-        cmds = list(style.getCommands())
-        cmds = [c if _whole_table(c) else _shift([c], 1, 0)[0] for c in cmds]
-        cmds += [("SPAN", (0, 0), (-1, 0)), ("ALIGN", (0, 0), (-1, 0), "LEFT")]
-        return real([[titles[n]] + [""] * (n - 1), *rows], colWidths=colWidths,
-                    style=ms.TableStyle(cmds))
-
-    return factory
-
-
-def three_line_style(font_size: float, extra: list[tuple[Any, ...]]) -> Any:
-    """三线表: no vertical rules, only a rule above, below the first row, and below."""
-    style = _BASE_STYLE(font_size, extra)
-    cmds = [c for c in style.getCommands() if c[0] != "GRID"]
-    cmds += [("LINEABOVE", (0, 0), (-1, 0), 1.2, "black"),
-             ("LINEBELOW", (0, 0), (-1, 0), 0.6, "black"),
-             ("LINEBELOW", (0, -1), (-1, -1), 1.2, "black")]
-    return ms.TableStyle(cmds)
-
-
-def three_line_appeals(font_size: float, extra: list[tuple[Any, ...]]) -> Any:
-    """Ruled tables, but the appeals table (the only one set in 8 pt) as a 三线表."""
-    return (three_line_style if font_size == 8 else _BASE_STYLE)(font_size, extra)
-
-
-def build(report: ms.Report, path: Path, *, table: Callable | None = None,
-          style: Callable | None = None, encrypt: StandardEncryption | None = None,
-          headings: dict[str, str] | None = None, labels: dict[str, str] | None = None,
-          patches: dict[str, Any] | None = None) -> None:
-    """``make_samples.build_pdf`` with its table factory, table style, section headings,
-    printed labels (``labels``: template text -> printed text, ``\n`` a line break), other
-    module globals (``patches``) or document encryption swapped for the duration."""
-    with contextlib.ExitStack() as stack:
-        for name, value in (patches or {}).items():
-            stack.enter_context(patched(ms, name, value))
-        if headings:
-            stack.enter_context(patched(ms, "HEADINGS", headings))
-        if labels:
-            fix, para = ms.fix_label, ms.Paragraph
-            stack.enter_context(patched(
-                ms, "fix_label", lambda text, rep: labels.get(text, fix(text, rep))))
-            stack.enter_context(patched(
-                ms, "Paragraph", lambda text, *a, **k: para(text.replace("\n", "<br/>"), *a, **k)))
-        if table:
-            stack.enter_context(patched(ms, "Table", table))
-        if style:
-            stack.enter_context(patched(ms, "base_style", style))
-        if encrypt:
-            real = ms.SimpleDocTemplate
-            stack.enter_context(patched(
-                ms, "SimpleDocTemplate", lambda *a, **k: real(*a, encrypt=encrypt, **k)))
-        ms.build_pdf(report, path)
-
-
-def build_rotated(report: ms.Report, path: Path, *, upright: bool | None) -> None:
+def build_rotated(report: ms.Report, style: ms.Style, path: Path, *, upright: bool | None
+                  ) -> None:
     """Pages carrying ``/Rotate 90`` over a portrait MediaBox.
 
     ``upright``: the appeals table on a landscape page made the way print drivers make them,
@@ -333,36 +213,37 @@ def build_rotated(report: ms.Report, path: Path, *, upright: bool | None) -> Non
     story: list[Any] = [Paragraph(ms.escape(t), st["title"]) for t in report.title_lines]
     story.append(Spacer(1, 12))
     story += ms.prose(report.intro, st)
-    story += ms.active_tables(report, st)
+    story += ms.active_flowables(report, style, st)
     story.append(Spacer(1, 6))
+    requests = ms.requests_flowables(report, style, st)
+    appeals = ms.appeals_flowables(report, style, st)
     if upright is not False:
-        story += ms.requests_tables(report, st)
-        story += [NextPageTemplate("turned"), PageBreak(), *ms.appeals_table(report, st)]
+        story += [*requests, NextPageTemplate("turned"), PageBreak(), *appeals]
     else:
-        story += [NextPageTemplate("turned"), PageBreak(), *ms.requests_tables(report, st),
-                  Spacer(1, 6), *ms.appeals_table(report, st)]
+        story += [NextPageTemplate("turned"), PageBreak(), *requests, Spacer(1, 6), *appeals]
     story += [NextPageTemplate("portrait"), PageBreak(), *ms.prose(report.closing, st)]
     doc = BaseDocTemplate(str(path), pagesize=ms.A4, pageTemplates=[portrait, turned],
-                          title="".join(report.title_lines), author=report.truth["agency"],
+                          title="".join(report.title_lines), author=report.agency,
                           creator="ogi-etl scripts/make_fixtures.py", subject="",
                           pageCompression=1)
     doc.build(story)
 
 
-def build_with_image_tables(report: ms.Report, path: Path, text_active: bool = False) -> None:
+def build_with_image_tables(report: ms.Report, style: ms.Style, path: Path,
+                            text_active: bool = False) -> None:
     """Prose as text, the tables as pictures (a scan pasted into a Word file): all three, or
     (``text_active``) the requests and appeals tables only."""
     import pypdfium2 as pdfium
 
     buf = path.with_suffix(".tmp.pdf")
-    ms.build_pdf(report, buf)
+    ms.build_pdf(report, style, buf)
     doc = pdfium.PdfDocument(str(buf))
     st = ms.make_styles()
     story: list[Any] = [Paragraph(ms.escape(t), st["title"]) for t in report.title_lines]
     story.append(Spacer(1, 12))
     story += ms.prose(report.intro, st)
     if text_active:
-        story += ms.active_tables(report, st)
+        story += ms.active_flowables(report, style, st)
     for n in range(1, len(doc)):
         img = doc[n].render(scale=70 / 72, grayscale=True).to_pil()
         png = io.BytesIO()
@@ -374,58 +255,58 @@ def build_with_image_tables(report: ms.Report, path: Path, text_active: bool = F
     buf.unlink()
     pdf = ms.SimpleDocTemplate(str(path), pagesize=ms.A4, leftMargin=ms.MARGIN,
                                rightMargin=ms.MARGIN, topMargin=1 * cm, bottomMargin=1 * cm,
-                               title="".join(report.title_lines), author=report.truth["agency"],
+                               title="".join(report.title_lines), author=report.agency,
                                creator="ogi-etl scripts/make_fixtures.py", subject="",
                                pageCompression=1)
     pdf.build(story)
 
 
+def build_with_control_glyph(report: ms.Report, style: ms.Style, path: Path, *,
+                             glyph: str) -> None:
+    """A PDF whose ToUnicode map sends ``glyph`` to U+0017, as broken maps in real PDFs do:
+    the glyph is drawn, the text layer reads a control character. Written uncompressed so
+    that the map can be edited in place (same length, same offsets)."""
+    ms.build_pdf(report, style, path, pageCompression=0)
+    data = path.read_bytes()
+    target = f"<{ord(glyph):04X}>".encode()
+    count = data.count(b" " + target)
+    if count != 1:
+        raise ms.SampleError(f"{path.name}: {glyph!r} mapped {count} times in ToUnicode")
+    path.write_bytes(data.replace(b" " + target, b" <0017>"))
+
+
+def render(v: Variant, report: ms.Report, path: Path) -> None:
+    if v.render == "rotated":
+        build_rotated(report, v.style, path, **v.options)
+    elif v.render == "images":
+        build_with_image_tables(report, v.style, path, **v.options)
+    elif v.render == "control-glyph":
+        build_with_control_glyph(report, v.style, path, **v.options)
+    elif v.render == "libreoffice":
+        import fodt
+
+        fodt.export_pdf(report, v.style, path, **v.options)
+    else:
+        ms.build_pdf(report, v.style, path, **v.options)
+
+
 # --------------------------------------------------------------------------- variants
 
 
-R = "requests"
-NUMBER_FORMATS = {
-    (R, "new", "natural_person"): "2,229",
-    (R, "new", "total"): "2,264",
-    (R, "granted", "natural_person"): "１８７",
-    (R, "granted", "commercial"): "/",
-    (R, "partial", "commercial"): "—",
-    (R, "partial", "research"): "-",
-    (R, "partial", "social_org"): "无",
-    (R, "withheld_state_secret", "research"): "",
+R, A = "requests", "active"
+OTHER_ROWS = tpl.group_items("2021", "requests", "other")
+OUTCOMES_2021 = [i for i in tpl.group_items("2021", "requests", "outcomes")
+                 if i != "handled_total"]
+# 2019 section 二 with full-width digits and signs, and a unit after the amount.
+FULLWIDTH_SIGNS = {
+    (A, "licensing", "change"): P("＋１９５３", 1953),
+    (A, "licensing", "prev_items"): P("２０４", 204),
+    (A, "other_services", "change"): P("－１", -1), (A, "penalty", "change"): P("+12", 12),
+    (A, "fees", "change"): P("＋０", 0), (A, "coercion", "decisions"): P("１８７", 187),
+    (A, "procurement", "amount_10k_yuan"): P("１９６３.２９８９万元", 1963.2989),
 }
-# The outcome rows: every requests row but new, carried_in, handled_total, carried_out.
-OUTCOMES_2021 = tuple(
-    s.item for s in ms.load_specs(CSV)
-    if s.template == "2021" and s.table == "requests" and s.measure == "total")[2:-2]
-APPLICANTS = ("natural_person", "commercial", "research", "social_org", "legal_service",
-              "other_org")
-OTHER_ROWS = ("other_no_correction", "other_no_fee", "other_misc")
-# 洪泽-like: （六）其他处理 printed as one row (3 for 自然人, 0 elsewhere) and an appeals
-# total printed 0 beside its non-zero parts (the publisher's error the checks must show).
-MERGED_OTHER = {(item, a): 0 for item in OTHER_ROWS for a in APPLICANTS} | {
-    ("other_misc", "natural_person"): 3}
-
-
-def merge_other_rows(report: ms.Report) -> None:
-    """Draw （六）其他处理 as one row: one pseudo item replaces its three sub-rows."""
-    specs = []
-    for s in report.specs:
-        if s.table == "requests" and s.item in OTHER_ROWS:
-            if s.item != OTHER_ROWS[-1]:
-                continue  # the pseudo row takes the place of the last sub-row
-            s = ms.CellSpec(s.template, s.table, "other_merged", "三（六）其他处理", s.measure,
-                            s.measure_label)
-            report.cells[("requests", "other_merged", s.measure)] = {
-                "value": sum(report.cells[("requests", i, s.measure)]["value"]
-                             for i in OTHER_ROWS)}
-        specs.append(s)
-    report.truth["render_specs"] = specs
-    report.truth["merged_other"] = True
-
-
 # Labels as some reports print them: stray spaces and line breaks inside words, in the
-# requests table's headers and row labels (template text -> printed text; see ``build``).
+# requests table's headers and row labels (template text -> printed text).
 SPACED_LABELS = {
     "自然人": "自 然 人", "法人或其他组织": "法人或 其他组织", "总计": "总\n计",
     "（一）予以公开": "（一） 予以 公开", "1.属于国家秘密": "1. 属于 国家 秘密",
@@ -436,9 +317,8 @@ SPACED_LABELS = {
     "5.属于三类内部事务信息": "5.属于　三类　内部事务信息", "（六）其他处理": "（六）其他　处理",
     "三、本年度办理结果": "三、本　年　度办理结果",
 }
-# The same labels in the other two tables, printed through the template specs:
-# (table, item or measure) -> printed label.
-SPACED_SPECS = {
+# The same in the other two tables' item and measure labels.
+SPACED_CODES = {
     ("active", "licensing"): "行 政 许 可", ("active", "normative_docs"): "行政规范性\n文件",
     ("active", "issued"): "本年 制发 件数", ("requests", "commercial"): "商 业 企 业",
     ("appeals", "upheld"): "结果 维持", ("appeals", "corrected"): "结果\n纠正",
@@ -449,186 +329,203 @@ MIXED_BRACKETS = {
     "（五）不予处理": "(五)不予处理", "（七）总计": "(七)总计",
     "（二）部分公开（区分处理的，只计这一情形，不计其他情形）":
         "(二)部分公开(区分处理的,只计这一情形,不计其他情形)",
+    "第二十条第（一）项": "第二十条第(一)项", "第二十条第（六）项": "第二十条第(六)项",
+    tpl.section_text("requests", "corner"):
+        "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)",
 }
-MIXED_GROUPS = ms.ACTIVE_GROUP | {"rules": "(一)", "normative_docs": "(一)", "penalty": "(六)",
-                                  "coercion": "(六)"}
-# 2019 section 二 with full-width digits and signs, and a unit after the amount.
-A = "active"
-FULLWIDTH_SIGNS = {
-    (A, "licensing", "change"): "＋１９５３", (A, "licensing", "prev_items"): "２０４",
-    (A, "other_services", "change"): "－１", (A, "penalty", "change"): "+12",
-    (A, "fees", "change"): "＋０", (A, "coercion", "decisions"): "１８７",
-    (A, "procurement", "amount_10k_yuan"): "１９６３.２９８９万元",
-}
+SPLIT = "withheld_prohibited"
 
 
-def relabel(report: ms.Report, labels: dict[tuple[str, str], str]) -> list[ms.CellSpec]:
-    """The report's specs with item or measure labels printed differently."""
-    return [ms.CellSpec(s.template, s.table, s.item, labels.get((s.table, s.item), s.item_label),
-                        s.measure, labels.get((s.table, s.measure), s.measure_label))
-            for s in report.specs]
+def zeros_and_totals_blank(cells: dict[Key, dict[str, Any]]) -> None:
+    """上海市人民政府办公厅 2019: zeros printed as empty cells, and 总计 left empty on the
+    outcome rows (not zero)."""
+    outcomes = [i for i in tpl.group_items("2019", "requests", "outcomes")
+                if i != "handled_total"]
+    for (table, item, measure), c in cells.items():
+        if (table in ("requests", "appeals") and c["value"] == 0) or (
+                table == "requests" and measure == "total" and item in outcomes):
+            c.update(value=None, printed="", flags=["blank"], blank_in_source=True)
 
 
-def variant_reports() -> dict[str, tuple[ms.Report, dict[str, Any]]]:
-    """name -> (report, build options)."""
-    out: dict[str, tuple[ms.Report, dict[str, Any]]] = {}
-    out["header-repeated"] = (make_report("header-repeated"),
-                              {"table": second_part_table(repeat_header=True)})
-    out["column-fewer"] = (make_report("column-fewer"),
-                           {"table": second_part_table(drop_first_column=True)})
-    out["number-formats"] = (make_report("number-formats", printed=NUMBER_FORMATS), {})
-    out["rotated"] = (make_report("rotated", split_after=None), {"upright": False})
-    out["owner-password"] = (make_report("owner-password"), {"encrypt": StandardEncryption(
-        "", ownerPassword="owner-secret", canPrint=0, canModify=0, canCopy=0, canAnnotate=0)})
-    out["user-password"] = (make_report("user-password"), {"encrypt": StandardEncryption(
-        "open-sesame", ownerPassword="owner-secret")})
-    out["borderless"] = (make_report("borderless", split_after=None), {"style": three_line_style})
-    out["mixed-rules"] = (make_report("mixed-rules"), {"style": three_line_appeals})
-    out["landscape-rotated"] = (make_report("landscape-rotated", split_after=None),
-                                {"upright": True})
-    out["landscape-appeals"] = (make_report("landscape-appeals", split_after=None),
-                                {"upright": None})
-    # A 三线表 whose 科研机构 column is printed empty in every row: no number marks it.
-    out["borderless-blank-column"] = (make_report("borderless-blank-column", split_after=None,
-                                                  fixed={(i, "research"): 0
-                                                         for i in OUTCOMES_2021}),
-                                      {"style": three_line_style})
-    out["image-tables"] = (make_report("image-tables"), {"images": "all"})
-    out["image-requests"] = (make_report("image-requests"), {"images": "partly"})
-    out["merged-other"] = (make_report("merged-other", fixed=MERGED_OTHER, printed={
-        ("appeals", "review", "total"): "0"}), {})
-    # 上海市科委 2024 / 平潭: tables numbered 一/二/三, 规范性文件 for 行政规范性文件, and
-    # 总计 cells printed empty on rows that are not zero.
-    out["stcsm-style"] = (make_report("stcsm-style", printed={
-        (R, "granted", "total"): "", (R, "unable_not_held", "total"): ""}), {"headings": {
-            "active": "一、主动公开政府信息情况", "requests": "二、收到和处理政府信息公开申请情况",
-            "appeals": "三、政府信息公开行政复议、行政诉讼情况"}})
-    # 上海市人民政府办公厅 2019: zeros printed as empty cells, 总计 left empty on outcome
-    # rows that are not zero, 采购总金额 in 元.
-    out["blank-cells-2019"] = (make_report("blank-cells-2019", "2019", (), None), {})
-    out["yuan-2019"] = (make_report("yuan-2019", "2019", ("active_one_table",), None), {})
-    # Section 二 as small tables, the 第二十条第（X）项 line a caption above each table.
-    out["active-captions"] = (make_report("active-captions", split_after=None),
-                              {"table": captions_above_tables()})
-    out["active-captions-2019"] = (make_report("active-captions-2019", "2019", (), None),
-                                   {"table": captions_above_tables()})
-    out["label-spaces"] = (make_report("label-spaces"), {"labels": SPACED_LABELS})
-    # The section headings merged into the tables: the first row of 二 and 四, the top-left
-    # cell of 三 (before its 勾稽关系 note); no heading paragraphs.
-    out["heading-in-cell"] = (make_report("heading-in-cell", variations=("active_one_table",),
-                                          split_after=None), {
-        "table": heading_rows(), "patches": {
-            "BALANCE_NOTE": ms.HEADINGS["requests"] + ms.BALANCE_NOTE,
-            "heading": lambda text, st: Spacer(1, 4)}})
-    out["mixed-brackets"] = (make_report("mixed-brackets"), {
-        "labels": MIXED_BRACKETS, "patches": {
-            "ACTIVE_GROUP": MIXED_GROUPS,
-            "BALANCE_NOTE": "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)"}})
-    # The requests table split, its second part headed by the row of column names only.
-    out["header-row-only"] = (make_report("header-row-only"),
-                              {"table": second_part_table(leaf_header=True)})
-    out["fullwidth-signs-2019"] = (make_report("fullwidth-signs-2019", "2019",
-                                               ("active_one_table",), None,
-                                               printed=FULLWIDTH_SIGNS), {})
-    # An amount too wide for its cell overflows into the cell to its left (40 -> "40 ８"):
-    # no reading can tell which digits belong where, so the cell must be flagged.
-    out["cell-overflow-2019"] = (make_report("cell-overflow-2019", "2019", ("active_one_table",),
-                                             None, printed={**FULLWIDTH_SIGNS, (
-                                                 A, "procurement", "amount_10k_yuan"):
-                                                 "８４９３３.６７８７（万元）"}), {})
+def research_blank(cells: dict[Key, dict[str, Any]]) -> None:
+    for (table, _item, measure), c in cells.items():
+        if table == "requests" and measure == "research":
+            c.update(value=None, printed="", flags=["blank"], blank_in_source=True)
+
+
+def only_active_readable(cells: dict[Key, dict[str, Any]]) -> None:
+    for c in cells.values():
+        if c["table"] != "active":
+            c.update(value=None, flags=["absent"])
+
+
+def both(*bends: Callable[[dict[Key, dict[str, Any]]], None]
+         ) -> Callable[[dict[Key, dict[str, Any]]], None]:
+    def bend(cells: dict[Key, dict[str, Any]]) -> None:
+        for b in bends:
+            b(cells)
+    return bend
+
+
+def with_units(template: str, sections: tuple[str, ...] = tpl.SECTIONS
+               ) -> Callable[[dict[Key, dict[str, Any]]], None]:
+    """Counts printed with a unit: section 二's counts and the 总计 column of the requests
+    and appeals tables (5件, 49个, 1416件), their values unchanged."""
+    def bend(cells: dict[Key, dict[str, Any]]) -> None:
+        for s in tpl.cells(template):
+            c = cells[s.key]
+            unit = "个" if s.item == "licensing" else "件"
+            if s.section not in sections:
+                continue
+            if (s.section == "active" and s.kind == "count") or (
+                    s.section in ("requests", "appeals") and s.measure == "total"):
+                c["printed"] = f"{c['value']}{unit}"
+    return bend
+
+
+def thousands(template: str) -> Callable[[dict[Key, dict[str, Any]]], None]:
+    """自然人 requests in the thousands (new, granted, handled, with their totals: every
+    identity still holds), printed with thousands separators (1,040)."""
+    def bend(cells: dict[Key, dict[str, Any]]) -> None:
+        for item in ("new", "granted", "handled_total"):
+            for m in ("natural_person", "total"):
+                cells[("requests", item, m)]["value"] += 1000
+        for c in cells.values():
+            if isinstance(c["value"], int) and c["value"] >= 1000:
+                c["printed"] = f"{c['value']:,}"
+    del template
+    return bend
+
+
+MERGED_OTHER = {(item, a): 0 for item in OTHER_ROWS for a in tpl.APPLICANTS} | {
+    ("other_misc", "natural_person"): 3}
+
+
+def merged_other_truth() -> dict[Key, dict[str, Any]]:
+    """（六）其他处理 printed as one row (3 for 自然人, 0 elsewhere): the sub-rows are 0,
+    derived, where it prints 0; unknown, flagged, where it prints 3."""
+    out: dict[Key, dict[str, Any]] = {}
+    for item in OTHER_ROWS:
+        for m in (*tpl.APPLICANTS, "total"):
+            out[(R, item, m)] = ({"value": None, "flags": ["absent", "low_confidence"]}
+                                 if m in ("natural_person", "total")
+                                 else {"value": 0, "flags": ["absent", "derived"]})
     return out
 
 
-def bend_data(name: str, report: ms.Report) -> None:
-    """Changes to what is printed that the truth must reflect."""
-    if name == "merged-other":
-        merge_other_rows(report)
-    if name == "stcsm-style":
-        report.truth["render_specs"] = [
-            ms.CellSpec(s.template, s.table, s.item, "规范性文件", s.measure, s.measure_label)
-            if s.item == "normative_docs" else s for s in report.specs]
-    if name == "label-spaces":
-        report.truth["render_specs"] = relabel(report, SPACED_SPECS)
-    if name == "borderless-blank-column":
-        for (table, _item, measure), c in report.cells.items():
-            if table == "requests" and measure == "research":
-                c["printed"] = ""
-    if name == "blank-cells-2019":
-        outcomes = [i for t, i, _ in report.cells if t == "requests"]
-        outcomes = list(dict.fromkeys(outcomes))
-        outcomes = outcomes[outcomes.index("granted"):outcomes.index("handled_total")]
-        for (table, item, measure), c in report.cells.items():
-            if table in ("requests", "appeals") and c["value"] == 0:
-                c["printed"] = ""
-            if table == "requests" and measure == "total" and item in outcomes:
-                c["printed"] = ""
-        c = report.cells[("active", "procurement", "amount_10k_yuan")]
-        c["value"], c["printed"] = 25.1, "251000元"
-    if name == "image-requests":  # only section 二 has a text layer
-        for c in report.cells.values():
-            if c["table"] != "active":
-                c["value"], c["flags"] = None, ["absent"]
-    if name == "yuan-2019":
-        c = report.cells[("active", "procurement", "amount_10k_yuan")]
-        c["value"] = 7539.443252
-        c["printed"] = "75394432.52元"
-        c["flags"] = ["low_confidence"]
+VARIANTS: list[Variant] = [
+    Variant("header-repeated", style=ms.Style(split_after=SPLIT, second_header="repeat")),
+    Variant("column-fewer", style=ms.Style(split_after=SPLIT, drop_first_column=True)),
+    Variant("number-formats", printed={
+        (R, "new", "natural_person"): P("2,229", 2229), (R, "new", "total"): P("2,264", 2264),
+        (R, "granted", "natural_person"): P("１８７", 187),
+        (R, "granted", "commercial"): P("/", None, ("unparsed",)),
+        (R, "partial", "commercial"): P("—", None, ("unparsed",)),
+        (R, "partial", "research"): P("-", None, ("unparsed",)),
+        (R, "partial", "social_org"): P("无", None, ("unparsed",)),
+        (R, "withheld_state_secret", "research"): blank()}),
+    Variant("rotated", style=ms.Style(), render="rotated", options={"upright": False}),
+    Variant("owner-password", options={"encrypt": StandardEncryption(
+        "", ownerPassword="owner-secret", canPrint=0, canModify=0, canCopy=0, canAnnotate=0)}),
+    Variant("user-password", truth=False, options={"encrypt": StandardEncryption(
+        "open-sesame", ownerPassword="owner-secret")}),
+    Variant("borderless", style=ms.Style(rules=dict.fromkeys(tpl.SECTIONS, "three_line"))),
+    # Ruled tables, but the appeals table a 三线表.
+    Variant("mixed-rules", style=ms.Style(split_after=SPLIT, rules={"appeals": "three_line"})),
+    Variant("landscape-rotated", style=ms.Style(), render="rotated", options={"upright": True}),
+    Variant("landscape-appeals", style=ms.Style(), render="rotated", options={"upright": None}),
+    # A 三线表 whose 科研机构 column is printed empty in every row: no number marks it.
+    Variant("borderless-blank-column",
+            style=ms.Style(rules=dict.fromkeys(tpl.SECTIONS, "three_line")),
+            fixed={(i, "research"): 0 for i in OUTCOMES_2021}, bend=research_blank),
+    Variant("image-tables", render="images", truth=False),
+    Variant("image-requests", render="images", options={"text_active": True},
+            bend=only_active_readable),
+    # 洪泽-like: （六）其他处理 printed as one row, and an appeals total printed 0 beside
+    # its non-zero parts (the publisher's error the checks must show).
+    Variant("merged-other", style=ms.Style(split_after=SPLIT, merge_other=True),
+            fixed=MERGED_OTHER, printed={("appeals", "review", "total"): P("0", 0)},
+            truth_cells=merged_other_truth()),
+    # 上海市科委 2024 / 平潭: tables numbered 一/二/三, 规范性文件 for 行政规范性文件, and
+    # 总计 cells printed empty on rows that are not zero.
+    Variant("stcsm-style", style=ms.Style(split_after=SPLIT, headings={
+        "active": "一、主动公开政府信息情况", "requests": "二、收到和处理政府信息公开申请情况",
+        "appeals": "三、政府信息公开行政复议、行政诉讼情况"},
+        codes={("active", "normative_docs"): "规范性文件"}),
+        printed={(R, "granted", "total"): blank(), (R, "unable_not_held", "total"): blank()}),
+    Variant("blank-cells-2019", "2019", ms.Style(), bend=zeros_and_totals_blank, printed={
+        (A, "procurement", "amount_10k_yuan"): P("251000元", 25.1, ("low_confidence",))}),
+    Variant("yuan-2019", "2019", ms.Style(active_one_table=True), variations=("active_one_table",),
+            printed={(A, "procurement", "amount_10k_yuan"): P(
+                "75394432.52元", 7539.443252, ("low_confidence",))}),
+    # Section 二 as small tables, the 第二十条第（X）项 line a caption above each table.
+    Variant("active-captions", style=ms.Style(captions_above=True)),
+    Variant("active-captions-2019", "2019", ms.Style(captions_above=True)),
+    Variant("label-spaces", style=ms.Style(split_after=SPLIT, labels=SPACED_LABELS,
+                                           codes=SPACED_CODES)),
+    # The section headings merged into the tables: the first row of 二 and 四, the top-left
+    # cell of 三 (before its 勾稽关系 note); no heading paragraphs.
+    Variant("heading-in-cell", style=ms.Style(active_one_table=True, heading_in_table=True),
+            variations=("active_one_table",)),
+    Variant("mixed-brackets", style=ms.Style(split_after=SPLIT, labels=MIXED_BRACKETS)),
+    # The requests table split, its second part headed by the row of column names only.
+    Variant("header-row-only", style=ms.Style(split_after=SPLIT, second_header="leaf")),
+    Variant("fullwidth-signs-2019", "2019", ms.Style(active_one_table=True),
+            printed=FULLWIDTH_SIGNS, variations=("active_one_table",)),
+    # Counts printed with their unit (issue 14): section 二's counts and the 总计 column of
+    # the requests and appeals tables, in both templates.
+    Variant("units", bend=with_units("2021")),
+    Variant("units-2019", "2019", ms.Style(), bend=with_units("2019")),
+    # The appeals table a 三线表 whose totals print 3件: a column no number marks.
+    Variant("units-three-line-appeals", style=ms.Style(rules={"appeals": "three_line"}),
+            bend=with_units("2021")),
+    # A broken ToUnicode map: the middle dot reads as U+0017 in the title, the prose, a row
+    # label and after a count.
+    Variant("control-chars", render="control-glyph", options={"glyph": "·"},
+            style=ms.Style(split_after=SPLIT, labels={
+                "5.属于三类内部事务信息": "5.属于·三类内部事务信息"}),
+            printed={(A, "licensing", "decisions"): P("49·", 49)},
+            # what the text layer reads, cleaned: the glyph's text is lost
+            truth_cells={(A, "licensing", "decisions"): {"printed": "49"}},
+            intro=[INTRO[0], INTRO[1], "本年度持续加大·主动公开力度，规范依申请公开办理。"],
+            title=["吴忠市人民政府办公室·", "2024年政府信息公开工作年度报告"]),
+    # A row label misspelt (过程姓 for 过程性): matched by its close spelling, every cell of
+    # the row flagged for the reviewer.
+    Variant("label-typo", style=ms.Style(split_after=SPLIT, labels={
+        "6.属于四类过程性信息": "6.属于四类过程姓信息"}),
+        truth_cells={(R, "withheld_process", m): {"flags": ["low_confidence"]}
+                     for m in (*tpl.APPLICANTS, "total")}),
+    # LibreOffice exports (issue 14). 2019: the requests table split by Writer across a
+    # page, its header rows repeated, the appeals table on that page; thousands separators.
+    Variant("lo-split-appeals-2019", "2019", ms.Style(), render="libreoffice",
+            bend=both(thousands("2019"), with_units("2019", ("appeals",))),
+            variations=("libreoffice", "thousands_separators", "units")),
+    # 2021: section 二's tables under their 第二十条 captions, the appeals table on a
+    # landscape page, Noto CJK fonts embedded.
+    Variant("lo-captions-landscape", style=ms.Style(captions_above=True), render="libreoffice",
+            options={"landscape_appeals": True}, bend=with_units("2021"),
+            variations=("libreoffice", "units")),
+    # An amount too wide for its cell overflows into the cell to its left (40 -> "40 ８"):
+    # no reading can tell which digits belong where, so the cell must be flagged.
+    Variant("cell-overflow-2019", "2019", ms.Style(active_one_table=True), truth=False,
+            printed={**FULLWIDTH_SIGNS, (A, "procurement", "amount_10k_yuan"): P(
+                "８４９３３.６７８７（万元）", 84933.6787)}, variations=("active_one_table",)),
+]
 
 
-def truth_json(report: ms.Report, name: str) -> str:
-    cells = []
-    for s in report.specs:
-        c = dict(report.cell(s.table, s.item, s.measure))
-        if "printed" in c:
-            from etl.extract import parse_number  # the fixture states what a reader must get
-
-            kind = "decimal" if s.measure.startswith("amount") else (
-                "signed" if s.measure == "change" else "count")
-            value, flags, _ = parse_number(c["printed"], kind)
-            c["value"] = value
-            if flags:
-                c["flags"] = flags
-            if c["printed"] == "":
-                c["blank_in_source"] = True
-        if s.item in OTHER_ROWS and report.truth.get("merged_other"):
-            merged = sum(report.cell(s.table, i, s.measure)["value"] for i in OTHER_ROWS)
-            c["value"] = 0 if merged == 0 else None  # see etl.extract._split_merged_other
-            c["flags"] = ["absent", "derived"] if merged == 0 else ["absent", "low_confidence"]
-        cells.append(c)
-    head = {"file": f"{name}.pdf", "agency": report.truth["agency"],
-            "year": report.truth["year"], "template": report.template,
-            "variations": report.variations}
-    lines = ["{"]
-    lines += [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}," for k, v in head.items()]
-    lines.append('  "cells": [')
-    lines.append(",\n".join(f"    {json.dumps(c, ensure_ascii=False)}" for c in cells))
-    lines += ["  ]", "}"]
-    return "\n".join(lines) + "\n"
-
-
-NO_TRUTH = {"user-password", "image-tables",  # bad input: they must fail with a clear error
-            "cell-overflow-2019"}  # a cell not read right, but flagged
-
-
-def run(out: Path) -> list[Path]:
+def run(out: Path, only: set[str] | None = None) -> list[Path]:
     ms.register_font(ms.DEFAULT_FONT)
     (out / "truth").mkdir(parents=True, exist_ok=True)
     written = []
-    for name, (report, opts) in variant_reports().items():
-        bend_data(name, report)
-        pdf = out / f"{name}.pdf"
-        real_specs = report.specs
-        report.specs = report.truth.pop("render_specs", real_specs)
-        if "images" in opts:
-            build_with_image_tables(report, pdf, text_active=opts["images"] == "partly")
-        elif "upright" in opts:
-            build_rotated(report, pdf, upright=opts["upright"])
-        else:
-            build(report, pdf, **opts)
-        report.specs = real_specs
-        if name not in NO_TRUTH:
-            (out / "truth" / f"{name}.json").write_text(truth_json(report, name),
-                                                         encoding="utf-8")
+    for v in VARIANTS:
+        if only and v.name not in only:
+            continue
+        cells = variant_cells(v)
+        pdf = out / f"{v.name}.pdf"
+        render(v, variant_report(v, cells), pdf)
+        if v.truth:
+            (out / "truth" / f"{v.name}.json").write_text(truth_json(v, cells),
+                                                          encoding="utf-8")
         written.append(pdf)
     return written
 
@@ -636,9 +533,10 @@ def run(out: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=REPO / "tests" / "fixtures")
+    ap.add_argument("--only", nargs="*", help="variant names (default: all)")
     args = ap.parse_args(argv)
     try:
-        written = run(args.out)
+        written = run(args.out, set(args.only) if args.only else None)
     except ms.SampleError as exc:
         print(f"make_fixtures: error: {exc}", file=sys.stderr)
         return 2

@@ -41,9 +41,9 @@ def test_batch_goes_on_past_bad_pdfs(batch: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "reason"), [
-    ("notes.pdf", "not a PDF"),
-    ("truncated.pdf", "damaged or truncated"),
-    ("empty.pdf", "not a PDF"),
+    ("notes.pdf", "不是 PDF 文件"),
+    ("truncated.pdf", "已损坏或不完整"),
+    ("empty.pdf", "不是 PDF 文件"),
 ])
 def test_error_names_file_and_reason(batch: Path, name: str, reason: str) -> None:
     with pytest.raises(PdfError) as info:
@@ -58,7 +58,7 @@ def test_pdf_without_report_tables(tmp_path: Path) -> None:
     c = canvas.Canvas(str(path))
     c.drawString(72, 720, "A letter with no tables at all.")
     c.save()
-    with pytest.raises(PdfError, match="letter.pdf: no report tables found"):
+    with pytest.raises(PdfError, match="letter.pdf: 未找到报告表格"):
         extract_report(path)
 
 
@@ -69,5 +69,5 @@ def test_image_only_pdf_says_it_needs_ocr(tmp_path: Path) -> None:
     c = canvas.Canvas(str(path))
     c.rect(72, 72, 400, 600, fill=1)  # drawn marks, no text layer
     c.save()
-    with pytest.raises(PdfError, match="scan.pdf: no text layer.*OCR"):
+    with pytest.raises(PdfError, match="scan.pdf: 没有文字层.*OCR"):
         extract_report(path)

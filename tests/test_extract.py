@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from etl import template as tpl
-from etl.extract import detect_template, extract_report, match_label, parse_title
+from etl.extract import detect_template, extract_report, parse_title
+from etl.mapping import match_label
 from etl.report import ABSENT, BLANK, DERIVED, UNPARSED, parse_number
 from tests.conftest import SAMPLES, expected
 

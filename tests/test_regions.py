@@ -106,3 +106,12 @@ def test_a_region_is_the_table_not_the_page() -> None:
 def test_no_cells_no_regions() -> None:
     report = Report(report_id="x", template="2021")
     assert table_regions(FIXTURES / "borderless.pdf", report) == []
+
+
+@pytest.mark.parametrize("name", ["borderless", "landscape-rotated"])
+def test_extraction_records_the_regions_it_finds(name: str) -> None:
+    """``extract_report`` fills ``Report.regions`` with its pages still open, the same
+    regions ``table_regions`` finds afterwards, so the writer does not search again."""
+    pdf = FIXTURES / f"{name}.pdf"
+    report = extract_report(pdf)
+    assert report.regions and report.regions == table_regions(pdf, report)
