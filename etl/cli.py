@@ -346,8 +346,8 @@ def extract(paths: tuple[Path, ...], sheets_dir: Path, force: bool, jobs: int) -
     """
     counts = _extract(paths, sheets_dir, force, jobs)
     if any(status != "failed" for status in counts):
-        click.echo(_("工作簿在 {folder}/ 里：在 Excel / WPS 里对照 PDF 核对、改正，把 meta 表的 "
-                     "status 改为 reviewed 并填上 reviewer；然后运行 ogi load --sheets {folder} "
+        click.echo(_("工作簿在 {folder}/ 里：在 Excel / WPS 里对照 PDF 核对、改正，把 meta 表的"
+                     "「状态」选为「已审核」并填上「审核人」；然后运行 ogi load --sheets {folder} "
                      "载入数据库").format(folder=str(sheets_dir).rstrip("/")))
     raise SystemExit(1 if counts.get("failed") else 0)
 

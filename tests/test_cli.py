@@ -67,7 +67,7 @@ def test_extract_says_where_the_workbooks_are_and_what_comes_next(tmp_path: Path
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"已写入  {PDF} -> {sheets / '000_59d377ad04b23a3b.xlsx'}：")
     assert lines[-2:] == ["已写入 1 个", f"工作簿在 {sheets}/ 里：在 Excel / WPS 里对照 PDF "
-                          "核对、改正，把 meta 表的 status 改为 reviewed 并填上 reviewer；"
+                          "核对、改正，把 meta 表的「状态」选为「已审核」并填上「审核人」；"
                           f"然后运行 ogi load --sheets {sheets} 载入数据库"]
     assert "核对不符" not in result.stdout  # the sample's checks all hold
 
