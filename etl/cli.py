@@ -69,8 +69,6 @@ _NO_LINE_END = set("（《「『“‘")
 
 
 def _wrap_wide(text: str, width: int) -> str:
-    import re
-
     out = []
     for paragraph in text.split("\n\n"):
         lines = [line.strip() for line in paragraph.splitlines()]
@@ -81,24 +79,39 @@ def _wrap_wide(text: str, width: int) -> str:
         for line in lines[1:]:
             wide_join = joined and line and _wide(joined[-1]) and _wide(line[0])
             joined += line if wide_join else f" {line}"
-        wrapped: list[str] = []
-        line: list[str] = []
-        for token in re.findall(r"[^\s\u2e80-\uffef]+|\s+|.", joined):
-            if line and not token.isspace() and _width("".join(line) + token) > width:
-                carried = [token]  # a closing mark never starts a line, an opening one
-                while line and carried[0][0] in _NO_LINE_START:  # never ends one
-                    carried.insert(0, line.pop())
-                while line and line[-1] in _NO_LINE_END:
-                    carried.insert(0, line.pop())
-                if "".join(line).strip():
-                    wrapped.append("".join(line).rstrip())
-                    line = carried[1:] if carried[0].isspace() else carried
-                    continue
-                line += carried[:-1]  # nowhere to break: the line stays long
-            line.append(token)
-        wrapped.append("".join(line).rstrip())
-        out.append("\b\n" + "\n".join(wrapped))
+        out.append("\b\n" + "\n".join(_wrap_line(joined, width)))
     return "\n\n".join(out)
+
+
+def _wrap_line(joined: str, width: int) -> list[str]:
+    """One paragraph's lines of at most ``width`` columns (a word of Latin letters, a space
+    or one wide character at a time)."""
+    import re
+
+    wrapped: list[str] = []
+    line: list[str] = []
+    for token in re.findall(r"[^\s\u2e80-\uffef]+|\s+|.", joined):
+        if line and not token.isspace() and _width("".join(line) + token) > width:
+            carried = _carried(line, token)
+            if "".join(line).strip():
+                wrapped.append("".join(line).rstrip())
+                line = carried[1:] if carried[0].isspace() else carried
+                continue
+            line += carried[:-1]  # nowhere to break: the line stays long
+        line.append(token)
+    wrapped.append("".join(line).rstrip())
+    return wrapped
+
+
+def _carried(line: list[str], token: str) -> list[str]:
+    """What moves to the next line with ``token`` (taken off the end of ``line``): a closing
+    mark never starts a line, an opening one never ends one."""
+    carried = [token]
+    while line and carried[0][0] in _NO_LINE_START:
+        carried.insert(0, line.pop())
+    while line and line[-1] in _NO_LINE_END:
+        carried.insert(0, line.pop())
+    return carried
 
 
 class _Formatter(click.HelpFormatter):

@@ -126,31 +126,37 @@ def place_of(agency: str | None) -> Place:
     names, codes = _gazetteer()
     text = re.sub(r"\s+", "", agency)
     readings = _readings(text, 0, None, max(map(len, codes)))
-    # What every reading agrees on, level by level.
-    agreed: list[str | None] = [None, None, None]
-    for i in range(3):
-        values = {_levels(chain[-1])[i] if chain else None for chain, _ in readings}
-        if len(values) != 1:
-            break
-        agreed[i] = values.pop()
-    province, city, county = agreed
-    deepest = county or city or province
-    rest = text[readings[0][1]:] if len({r for _, r in readings}) == 1 else None
-    ranks = {_rank(chain[-1]) for chain, _ in readings if chain}
-    level: str | None = None
-    if rest is not None and rest in _GOVERNMENT:
-        if len(ranks) == 1:
-            level = _LEVELS[ranks.pop()]
-    elif rest is not None and (m := _UNKNOWN_UNIT.match(rest)):
-        level = _UNIT_LEVEL.get(m["unit"])
-        if m["unit"] == "市" and ranks == {1}:  # a city inside a prefecture: county-level
-            level = "county"
-    else:
-        level = "department"
+    province, city, county = _agreed(readings)
+    level = _level(text, readings)
     if (level == "county" and city is None and province is not None
             and province[:2] in _MUNICIPALITIES):  # a district the gazetteer does not know
         city = province
     return Place(names.get(province) if province else None,
                  names.get(city) if city else None,
                  names.get(county) if county else None,
-                 deepest, level)
+                 county or city or province, level)
+
+
+def _agreed(readings: list[tuple[list[str], int]]) -> list[str | None]:
+    """(province, city, county) codes every reading agrees on, level by level."""
+    agreed: list[str | None] = [None, None, None]
+    for i in range(3):
+        values = {_levels(chain[-1])[i] if chain else None for chain, _ in readings}
+        if len(values) != 1:
+            break
+        agreed[i] = values.pop()
+    return agreed
+
+
+def _level(text: str, readings: list[tuple[list[str], int]]) -> str | None:
+    """The agency's level from what follows the place names: a government of the place's
+    own rank, a unit named by its kind, else a department."""
+    rest = text[readings[0][1]:] if len({r for _, r in readings}) == 1 else None
+    ranks = {_rank(chain[-1]) for chain, _ in readings if chain}
+    if rest is not None and rest in _GOVERNMENT:
+        return _LEVELS[ranks.pop()] if len(ranks) == 1 else None
+    if rest is not None and (m := _UNKNOWN_UNIT.match(rest)):
+        if m["unit"] == "市" and ranks == {1}:  # a city inside a prefecture: county-level
+            return "county"
+        return _UNIT_LEVEL.get(m["unit"])
+    return "department"

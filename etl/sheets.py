@@ -141,23 +141,7 @@ def _legend() -> list[tuple[str | None, str]]:
 def _sentences(cell: Cell, formula: bool) -> list[str]:
     """Why the cell is marked: one short Chinese sentence per reason."""
     flags = set(cell.flags)
-    out = []
-    if UNPARSED in flags:
-        out.append(_("原表印作「{printed}」，不是数字，此格留空。").format(
-            printed=(cell.printed or "").strip()))
-    if LOW_CONFIDENCE in flags:
-        printed = (cell.printed or "").strip()
-        if printed and printed != str(cell.value):
-            out.append(_("提取有疑问（原表印作「{printed}」），请对照原表核对。").format(
-                printed=printed))
-        else:
-            out.append(_("提取有疑问，请对照原表核对。"))
-    if OCR in flags:
-        sure = cell.confidence is not None and cell.confidence >= _OCR_SURE
-        pct = "" if cell.confidence is None else _("，把握 {pct:.0f}%").format(
-            pct=cell.confidence * 100)
-        out.append(_("由扫描图片文字识别读出{pct}。").format(pct=pct)
-                   + ("" if sure else _("请核对。")))
+    out = _reading_sentences(cell, flags)
     note = cell.note.strip()
     # extraction's own note on an unprinted cell says why more exactly, unless ogi wrote a
     # live formula there: one sentence on it, not two
@@ -172,6 +156,27 @@ def _sentences(cell: Cell, formula: bool) -> list[str]:
     if note and not absent_note and not re.search("[A-Za-z]", note) and note not in out:
         out.append(note)  # a note in Chinese (extraction's English notes stay in _cells)
     return list(dict.fromkeys(out))
+
+
+def _reading_sentences(cell: Cell, flags: set[str]) -> list[str]:
+    """What is doubtful about how the printed value was read."""
+    out = []
+    printed = (cell.printed or "").strip()
+    if UNPARSED in flags:
+        out.append(_("原表印作「{printed}」，不是数字，此格留空。").format(printed=printed))
+    if LOW_CONFIDENCE in flags:
+        if printed and printed != str(cell.value):
+            out.append(_("提取有疑问（原表印作「{printed}」），请对照原表核对。").format(
+                printed=printed))
+        else:
+            out.append(_("提取有疑问，请对照原表核对。"))
+    if OCR in flags:
+        sure = cell.confidence is not None and cell.confidence >= _OCR_SURE
+        pct = "" if cell.confidence is None else _("，把握 {pct:.0f}%").format(
+            pct=cell.confidence * 100)
+        out.append(_("由扫描图片文字识别读出{pct}。").format(pct=pct)
+                   + ("" if sure else _("请核对。")))
+    return out
 
 
 def _mark(cell: Cell) -> str | None:
