@@ -157,29 +157,31 @@ def build(paths: tuple[Path, ...], sheets_dir: Path, db_path: Path, force: bool,
 
 @cli.command()
 @DB
-@click.option("--metadata", default="metadata.yml", show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="Datasette metadata file.")
+@click.option("--metadata", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Datasette metadata file (default: the metadata.yml installed with ogi).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (0.0.0.0 for every interface).")
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option("--sql-time-limit-ms", default=3000, show_default=True, type=int,
               help="Datasette's sql_time_limit_ms: longer queries are stopped.")
 @_errors_to_click
-def serve(db_path: Path, metadata: Path, host: str, port: int, sql_time_limit_ms: int) -> None:
+def serve(db_path: Path, metadata: Path | None, host: str, port: int,
+          sql_time_limit_ms: int) -> None:
     """Serve the database with Datasette, read-only.
 
-    Adds the views (requests_wide, appeals_wide, active_wide, report_summary), makes the
-    inspect file beside the database (ogi.db-inspect.json) and opens the database immutable:
-    restart it after `ogi load` to show the new data.
+    Brings the site's tables up to date if needed (report_summary, requests_wide, …),
+    then serves the database immutable; the address is printed once it is serving.
+    Restart it after `ogi load` to show the new data.
 
     \b
     Example:
         ogi serve --db db/ogi.db --port 8001
     """
+    from etl.i18n import _
     from etl.publish import serve as run
 
-    click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)")
-    run(db_path, metadata, host, port, sql_time_limit_ms)
+    run(db_path, metadata, host, port, sql_time_limit_ms, on_ready=lambda url: click.echo(
+        _("网站已启动：{url}（按 Ctrl-C 停止）").format(url=url)))
 
 
 @cli.command()
