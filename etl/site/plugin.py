@@ -133,7 +133,8 @@ def _table_meta(datasette: Any, database: str | None, table: str | None) -> dict
 
 def column_label(datasette: Any, database: str | None, table: str | None,
                  column: Any) -> str:
-    """A column's Chinese heading: its metadata description up to " — ", else its name."""
+    """A column's Chinese heading: its metadata description up to its dash (" — " or "—"),
+    else its name."""
     name = column["name"] if isinstance(column, dict) else str(column)
     if name == "Link":
         return "行"
@@ -141,7 +142,7 @@ def column_label(datasette: Any, database: str | None, table: str | None,
         return "行号"
     description = _table_meta(datasette, database, table).get("columns", {}).get(name)
     if description:
-        return str(description).split(" — ", 1)[0].strip()
+        return str(description).split("—", 1)[0].strip()
     return name
 
 
