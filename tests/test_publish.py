@@ -592,3 +592,15 @@ def test_a_query_cannot_build_a_huge_value(site_db: Path) -> None:
     status, data = _get(site_db, "/ogi.json?" + urlencode(
         {"sql": "select length(randomblob(1000000000))", "_shape": "array"}))
     assert status == 400
+
+
+def test_report_page_marks_a_blank_cell(site_db: Path, tmp_path: Path) -> None:
+    db = _copy(site_db, tmp_path)
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE cells SET value = NULL, printed = NULL, flags = 'blank' WHERE "
+                 "report_id = ? AND section = 'requests' AND item = 'new' AND measure = "
+                 "'research'", [RID])
+    conn.commit()
+    conn.close()
+    _, html = _get(db, f"/-/report/{RID}")
+    assert html.count('<td class="num blank" title="原表空白">（空）</td>') == 1
