@@ -604,3 +604,17 @@ def test_report_page_marks_a_blank_cell(site_db: Path, tmp_path: Path) -> None:
     conn.close()
     _, html = _get(db, f"/-/report/{RID}")
     assert html.count('<td class="num blank" title="原表空白">（空）</td>') == 1
+
+
+def test_outcome_chart_in_the_tables_order_with_percentages() -> None:
+    from etl.site.tables import OUTCOMES, TOTALS
+
+    display = DASHBOARDS["overview"]["charts"]["outcome-mix"]["display"]
+    color = display["encoding"]["color"]
+    order = [TOTALS[o] for o in OUTCOMES]
+    assert color["sort"] == order and color["scale"]["domain"] == order
+    granted = color["scale"]["range"][0].lstrip("#")
+    red, green = int(granted[:2], 16), int(granted[2:4], 16)
+    assert green > red  # 予以公开 is not shown in red
+    assert any(layer.get("encoding", {}).get("text", {}).get("field") == "百分比"
+               for layer in display["layer"])
