@@ -17,7 +17,7 @@ Targets: every page under 500 ms, the dashboard (page and charts) under 2 s, non
 SQL time limit. Figures taken on a shared machine are noisy: compare runs, not machines.
 
     python benchmarks/site.py                      # 100,000 reports (builds ~10 min)
-    python benchmarks/site.py --reports 10000 --db /tmp/ogi10k.db
+    python benchmarks/site.py --reports 10000 --db /tmp/ogi10k/ogi.db
 """
 
 from __future__ import annotations
@@ -333,6 +333,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=2, help="fetches per page (best is kept)")
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args()
+    if args.db is not None and args.db.stem != "ogi":
+        parser.error("--db: the pages fetched are /ogi/...; name the file ogi.db "
+                     "(e.g. /tmp/ogi10k/ogi.db)")
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or Path(tmp) / "ogi.db"
         if not db.exists():
