@@ -406,20 +406,21 @@ def build(paths: tuple[Path, ...], sheets_dir: Path, db_path: Path, force: bool,
 
 @cli.command()
 @DB
-@_option("--metadata", default="metadata.yml", show_default=True, metavar="FILE",
-         type=click.Path(dir_okay=False, path_type=Path), help="Datasette 的元数据文件。")
+@_option("--metadata", default=None, metavar="FILE",
+         type=click.Path(dir_okay=False, path_type=Path),
+         help="Datasette 的元数据文件（默认：随 ogi 安装的 metadata.yml）。")
 @_option("--host", default="127.0.0.1", show_default=True,
          help="监听的网络接口（0.0.0.0：所有接口）。")
 @_option("--port", default=8001, show_default=True, type=int, help="端口。")
 @_option("--sql-time-limit-ms", default=3000, show_default=True, type=int,
          help="Datasette 的 sql_time_limit_ms：超时的查询会被中止。")
 @_errors_to_click
-def serve(db_path: Path, metadata: Path, host: str, port: int, sql_time_limit_ms: int) -> None:
+def serve(db_path: Path, metadata: Path | None, host: str, port: int,
+          sql_time_limit_ms: int) -> None:
     """用 Datasette 只读发布数据库。
 
-    加上视图（requests_wide、appeals_wide、active_wide、report_summary），在数据库旁生成
-    inspect 文件（ogi.db-inspect.json），以不可变方式打开数据库：ogi load 之后要重启它才能
-    看到新数据。
+    需要时先更新网站用的表（report_summary、requests_wide 等），再以不可变方式打开数据库；
+    开始服务后显示网址。ogi load 之后要重启它才能看到新数据。
 
     \b
     例子：
@@ -427,9 +428,8 @@ def serve(db_path: Path, metadata: Path, host: str, port: int, sql_time_limit_ms
     """
     from etl.publish import serve as run
 
-    click.echo(_("在 http://{host}:{port}/ 发布 {db}（Ctrl-C 停止）").format(
-        db=db_path, host=host, port=port))
-    run(db_path, metadata, host, port, sql_time_limit_ms)
+    run(db_path, metadata, host, port, sql_time_limit_ms, on_ready=lambda url: click.echo(
+        _("网站已启动：{url}（按 Ctrl-C 停止）").format(url=url)))
 
 
 @cli.command()

@@ -1,178 +1,207 @@
-"""Publish the database with Datasette and ``metadata.yml``.
+"""Publish the database with Datasette: the site people browse.
 
-``ensure_views`` adds the views people browse (each table of a report in its familiar wide
-form, with Chinese column names, and one summary row per report); ``serve`` runs Datasette
-read-only: the database is opened in immutable mode with an inspect file of table counts.
+``ensure_views`` brings the browsing tables up to date (``etl.site.tables``: precomputed at
+load time, incrementally for the reports a load changed); ``make_datasette`` is the one
+configuration of Datasette, used by ``serve`` and by the tests alike: the database immutable
+(read-only) with its table counts, ``metadata.yml`` (the repository's, installed with the
+package), the site's plugin, templates and static files, the SQL time limit, and threads
+enough that slow queries do not starve ordinary pages. ``serve`` runs it with uvicorn in
+this process and says where once it is serving.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import hashlib
 import json
-import os
+import socket
 import sqlite3
-import subprocess
-import sys
+from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
-from typing import NoReturn
+from typing import Any
 
 import yaml
 
-from etl import template as tpl
 from etl.errors import EtlError
+from etl.i18n import _
 
 SQL_TIME_LIMIT_MS = 3000
+DEFAULT_PORT = 8001
 DB_NAME = "ogi"  # the database name metadata.yml describes (Datasette names it by file stem)
-
-# Sections 三 and 四 have the same columns in both templates: named as the template prints them.
-REQUEST_MEASURES, APPEAL_MEASURES = (
-    tuple((m, tpl.measure_label("2021", section, m)) for m in tpl.measures("2021", section))
-    for section in ("requests", "appeals"))
-# Both templates' section 二 measures in one wide form; a template leaves the other's NULL.
-ACTIVE_MEASURES = (("issued", "本年制发件数"), ("repealed", "本年废止件数"),
-                   ("in_force", "现行有效件数"), ("made", "本年新制作数量"),
-                   ("published", "本年新公开数量"), ("total_public", "对外公开总数量"),
-                   ("prev_items", "上一年项目数量"), ("change", "本年增减"),
-                   ("decisions", "处理决定数量"), ("projects", "采购项目数量"),
-                   ("amount_10k_yuan", "金额（万元）"))
-# Region columns of ``reports`` (filled by the loader); a view shows NULL while one is missing.
-REGION_COLUMNS = (("province", "省"), ("city", "市"), ("county", "县"), ("adcode", "区划代码"),
-                  ("level", "层级"))
-# report_totals columns (see etl.load.totals_row) as report_summary shows them.
-TOTALS = (("new", "新收申请"), ("carried_in", "上年结转"), ("granted", "予以公开"),
-          ("partial", "部分公开"), ("withheld", "不予公开"), ("unable", "无法提供"),
-          ("rejected", "不予处理"), ("other", "其他处理"), ("handled_total", "办理总数"),
-          ("carried_out", "结转下年"), ("appeals_total", "复议诉讼"),
-          ("appeals_corrected", "结果纠正"))
+# Datasette's settings for the site. Threads: a visitor's slow query holds one for up to the
+# time limit; with 3 (Datasette's default) four of them stall every page. Suggested facets
+# would run one query per column of every page: at 20 million cells, most of its time.
+SETTINGS = {"num_sql_threads": 10, "suggest_facets": False, "facet_time_limit_ms": 1000,
+            "default_page_size": 50, "max_returned_rows": 1000, "truncate_cells_html": 300,
+            "default_cache_ttl": 60}
 
 
-def _pivot(measures: tuple[tuple[str, str], ...]) -> str:
-    return ",\n  ".join(f'max(CASE WHEN c.measure = \'{m}\' THEN c.value END) AS "{label}"'
-                        for m, label in measures)
+def _site() -> Path:
+    return Path(str(resources.files("etl") / "site"))
 
 
-def _region(columns: set[str]) -> str:
-    return ", ".join(f'r.{c} AS "{label}"' if c in columns else f'NULL AS "{label}"'
-                     for c, label in REGION_COLUMNS)
+def default_metadata() -> Path:
+    """``metadata.yml`` as installed with the package (in a checkout: the repository's
+    top-level file, which ``etl/site/metadata.yml`` links to)."""
+    return _site() / "metadata.yml"
 
 
-def _wide(section: str, measures: tuple[tuple[str, str], ...], region: str) -> str:
-    # agency and year are grouped on too, so that a WHERE on 机关/年度 is pushed down into
-    # the view and only that agency's cells are read
-    return f"""SELECT c.report_id, r.agency AS "机关", r.year AS "年度", r.template AS "模板",
-  {region}, c.item AS "项目代码", c.item_label AS "项目",
-  {_pivot(measures)},
-  min(c.rowid) AS "行序"
-FROM reports r JOIN cells c ON c.report_id = r.report_id
-WHERE c.section = '{section}'
-GROUP BY r.agency, r.year, c.report_id, c.item"""
-
-
-def view_sql(columns: set[str]) -> dict[str, str]:
-    """The views' SELECT statements, given the columns ``reports`` has."""
-    region = _region(columns)
-    # the loader keeps each report's headline numbers in report_totals: one row per report
-    totals = ", ".join(f't.{column} AS "{label}"' for column, label in TOTALS)
-    summary = f"""SELECT r.report_id, r.agency AS "机关", r.year AS "年度", r.template AS "模板",
-  {region}, r.status AS "状态",
-  {totals}, r.checks_failed AS "未通过检查"
-FROM reports r LEFT JOIN report_totals t ON t.report_id = r.report_id"""
-    return {"requests_wide": _wide("requests", REQUEST_MEASURES, region),
-            "appeals_wide": _wide("appeals", APPEAL_MEASURES, region),
-            "active_wide": _wide("active", ACTIVE_MEASURES, region),
-            "report_summary": summary}
-
-
-def ensure_views(db_path: str | Path) -> list[str]:
-    """Create or update the views of ``db_path``; return the names (re)created. Idempotent
-    and cheap: a view whose definition is unchanged is left alone, so a second call writes
-    nothing. Needs the loader's tables; region columns missing from ``reports`` show NULL."""
-    db_path = Path(db_path)
-    if not db_path.exists():
-        raise EtlError(f"{db_path}: no database yet; run `ogi load` (or `ogi build`) first")
-    conn = sqlite3.connect(db_path)
+def _connect(db: Path) -> sqlite3.Connection:
+    """``db`` opened for writing, or an EtlError naming it: missing, not SQLite, no reports
+    table, or not writable."""
+    if not db.is_file():
+        raise EtlError(_("{file}：还没有数据库；请先运行 `ogi load`（或 `ogi build`）").format(
+            file=db))
     try:
-        columns = {row[1] for row in conn.execute("PRAGMA table_info(reports)")}
-        if not columns:
-            raise EtlError(f"{db_path}: no reports table; run `ogi load` first")
-        have = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'"))
-        wanted = {name: f"CREATE VIEW {name} AS\n{select}"
-                  for name, select in view_sql(columns).items()}
-        changed = [name for name, create in wanted.items() if have.get(name) != create]
-        try:
-            with conn:
-                for name in changed:
-                    conn.execute(f"DROP VIEW IF EXISTS {name}")
-                    conn.execute(wanted[name])
-        except sqlite3.OperationalError as e:
-            raise EtlError(f"{db_path}: cannot add the views ({e})") from e
-        return changed
+        conn = sqlite3.connect(db)
+        have = conn.execute("SELECT name FROM sqlite_master WHERE name = 'reports'").fetchall()
+    except sqlite3.DatabaseError as e:
+        raise EtlError(_("{file}：不是 SQLite 数据库（{error}）").format(file=db, error=e)) from e
+    if not have:
+        conn.close()
+        raise EtlError(_("{file}：没有 reports 表；请先运行 `ogi load`").format(file=db))
+    return conn
+
+
+def ensure_views(db_path: str | Path, changed: set[str] | None = None) -> list[str]:
+    """Bring the site's tables of ``db_path`` up to date: all of them when ``changed`` is None,
+    else the rows of the reports in ``changed`` (report ids just loaded or pruned; an empty
+    set checks only that the tables exist and match the reports). A second call with nothing
+    changed writes nothing. Returns the names of the tables rebuilt whole."""
+    from etl.site import tables
+
+    db = Path(db_path)
+    conn = _connect(db)
+    try:
+        if changed is not None and not changed and tables.is_current(conn):
+            return []
+        rebuilt: list[str] = []
+        tables.refresh(conn, None if changed is None else set(changed), rebuilt.append)
+        return rebuilt
+    except sqlite3.OperationalError as e:
+        if "readonly" in str(e) or "read-only" in str(e):
+            raise EtlError(_("{file}：数据库不可写，无法更新网站的表（{error}）").format(
+                file=db, error=e)) from e
+        raise EtlError(_("{file}：无法更新网站的表（{error}）").format(file=db, error=e)) from e
     finally:
         conn.close()
 
 
-def inspect_file(db: Path) -> Path:
-    """``datasette inspect`` output for ``db`` (table counts for immutable mode), remade
-    whenever the database is newer than it."""
-    out = db.with_name(f"{db.name}-inspect.json")  # like SQLite's own ogi.db-wal
-    if not out.exists() or out.stat().st_mtime_ns < db.stat().st_mtime_ns:
-        done = subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db),
-                               "--inspect-file", str(out)], capture_output=True, text=True)
-        if done.returncode:
-            out.unlink(missing_ok=True)
-            raise EtlError(f"{db}: datasette inspect failed: {done.stderr.strip()[-500:]}")
-    return out
+def inspect_data(db: Path) -> dict[str, Any]:
+    """What Datasette's immutable mode needs (each table's row count), kept beside the
+    database as ``<db>-inspect.json`` and remade whenever the database is newer; computed
+    in memory only when that folder is not writable."""
+    out = db.with_name(f"{db.name}-inspect.json")
+    stat = db.stat()
+    stamp = f"{stat.st_size}-{stat.st_mtime_ns}"
+    try:
+        data = json.loads(out.read_text(encoding="utf-8"))
+        if data.get(db.stem, {}).get("stamp") == stamp:
+            return data
+    except (OSError, ValueError):
+        pass
+    conn = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
+    try:
+        names = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE "
+            "'CREATE VIRTUAL%'")]
+        counts = {n: {"count": conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0]}
+                  for n in names}
+    finally:
+        conn.close()
+    data = {db.stem: {"hash": hashlib.sha256(stamp.encode()).hexdigest(), "size": stat.st_size,
+                      "file": db.name, "stamp": stamp, "tables": counts}}
+    with contextlib.suppress(OSError):  # a read-only folder: counted again at the next start
+        out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return data
 
 
-def metadata_for(db: Path, metadata: Path) -> Path:
-    """``metadata`` as it applies to ``db``: itself for ``ogi.db``; for a database file with
-    another name, a copy (``<db>-metadata.json`` beside it) that says that name instead,
-    so tables, canned queries and dashboards still find their database."""
+def metadata_for(db: Path, metadata: Path) -> dict[str, Any]:
+    """``metadata`` as it applies to ``db``: for a database file named other than ``ogi.db``,
+    its tables, canned queries and dashboards are said to be of that name instead."""
+    if not metadata.is_file():
+        raise EtlError(_("{file}：找不到 metadata 文件").format(file=metadata))
     name = db.stem
-    if name == DB_NAME:
-        return metadata
-    text = metadata.read_text(encoding="utf-8").replace(f"/{DB_NAME}/", f"/{name}/")
-    data = yaml.safe_load(text) or {}
+    text = metadata.read_text(encoding="utf-8")
+    if name != DB_NAME:
+        text = text.replace(f"/{DB_NAME}/", f"/{name}/").replace(f"/{DB_NAME}\"", f"/{name}\"")
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as e:
+        raise EtlError(_("{file}：metadata 不是有效的 YAML（{error}）").format(
+            file=metadata, error=e)) from e
     databases = data.get("databases", {})
-    if DB_NAME in databases:
+    if name != DB_NAME and DB_NAME in databases:
         databases[name] = databases.pop(DB_NAME)
-    for dashboard in data.get("plugins", {}).get("datasette-dashboards", {}).values():
-        for part in (*dashboard.get("charts", {}).values(),
-                     *dashboard.get("filters", {}).values()):
-            if part.get("db") == DB_NAME:
-                part["db"] = name
-    out = db.with_name(f"{db.name}-metadata.json")
-    out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    return out
+        for dashboard in data.get("plugins", {}).get("datasette-dashboards", {}).values():
+            for part in (*dashboard.get("charts", {}).values(),
+                         *dashboard.get("filters", {}).values()):
+                if part.get("db") == DB_NAME:
+                    part["db"] = name
+    return data
 
 
-def datasette_args(db: Path, metadata: Path | None, host: str, port: int,
-                   inspect: Path | None = None,
-                   sql_time_limit_ms: int = SQL_TIME_LIMIT_MS) -> list[str]:
-    """The ``datasette serve`` command line: ``db`` immutable (read-only, no writes through
-    Datasette), with the inspect file when given, an SQL time limit and ``metadata``."""
-    if not db.exists():
-        raise EtlError(f"{db}: no database yet; run `ogi load` (or `ogi build`) first")
-    args = [sys.executable, "-m", "datasette", "serve", "-i", str(db), "--host", host,
-            "--port", str(port), "--setting", "sql_time_limit_ms", str(sql_time_limit_ms)]
-    if inspect is not None:
-        args += ["--inspect-file", str(inspect)]
-    if metadata is not None:
-        if not metadata.exists():
-            raise EtlError(f"{metadata}: metadata file not found")
-        args += ["--metadata", str(metadata)]
-    return args
+def make_datasette(db: str | Path, metadata: str | Path | None = None,
+                   sql_time_limit_ms: int = SQL_TIME_LIMIT_MS, inspect: bool = True) -> Any:
+    """The site's Datasette for ``db`` (immutable): ``metadata`` (default: the installed
+    metadata.yml), the site plugin, its templates and static files, ``SETTINGS``."""
+    from datasette.app import Datasette
+
+    from etl.site import plugin
+
+    db = Path(db)
+    meta = metadata_for(db, Path(metadata) if metadata else default_metadata())
+    plugin.register()
+    site = _site()
+    return Datasette(
+        immutables=[str(db)], metadata=meta,
+        inspect_data=inspect_data(db) if inspect else None,
+        template_dir=str(site / "templates"),
+        static_mounts=[("ogi-static", str(site / "static"))],
+        settings={**SETTINGS, "sql_time_limit_ms": sql_time_limit_ms})
 
 
-def serve(db: str | Path, metadata: str | Path | None = "metadata.yml",
-          host: str = "127.0.0.1", port: int = 8001,
-          sql_time_limit_ms: int = SQL_TIME_LIMIT_MS) -> NoReturn:
-    """Add the views and the inspect file, then become Datasette (exec, so a signal that
-    stops ``ogi serve`` stops the server too, and no child is left behind)."""
-    db, meta = Path(db), Path(metadata) if metadata else None
-    datasette_args(db, meta, host, port)  # refuses a missing database or metadata file
-    ensure_views(db)
-    args = datasette_args(db, meta and metadata_for(db, meta), host, port, inspect_file(db),
-                          sql_time_limit_ms)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execv(args[0], args)
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything is said: a busy port is one line."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise EtlError(_("端口 {port} 已被占用：用 --port 换一个（make demo 用 PORT=）").format(
+                port=port)) from e
+        raise EtlError(_("无法在 {host}:{port} 上监听（{error}）").format(
+            host=host, port=port, error=e.strerror or e)) from e
+    sock.listen(128)
+    return sock
+
+
+def serve(db: str | Path, metadata: str | Path | None = None, host: str = "127.0.0.1",
+          port: int = DEFAULT_PORT, sql_time_limit_ms: int = SQL_TIME_LIMIT_MS,
+          on_ready: Callable[[str], None] | None = None) -> None:
+    """Check the database and the metadata, bring the site's tables up to date, bind the
+    port, then serve until stopped (Ctrl-C); ``on_ready(url)`` once it is serving."""
+    import uvicorn
+
+    db = Path(db)
+    ensure_views(db, changed=set())  # refuses a missing, foreign or unwritable database
+    ds = make_datasette(db, metadata, sql_time_limit_ms)
+    sock = _bind(host, port)
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started and on_ready is not None:
+                on_ready(url)
+
+    config = uvicorn.Config(ds.app(), log_level="warning", lifespan="off", access_log=False)
+    try:
+        Server(config).run(sockets=[sock])
+    finally:
+        sock.close()

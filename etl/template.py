@@ -321,6 +321,14 @@ def chain_cells() -> set[Key]:
             for k in (c.previous, *c.plus, *c.minus, c.actual)}
 
 
+def rule_title(rule: str) -> str:
+    """A rule's short Chinese name (``requests.balance`` -> 收支平衡); the code if unknown."""
+    for r in (*structure()["identities"], *structure()["chain_identities"]):
+        if r["rule"] == rule:
+            return r.get("title", rule)
+    return rule
+
+
 def rule_description(rule: str) -> str:
     """A rule's meaning in a sentence of Chinese, for the people reading a check."""
     for r in (*structure()["identities"], *structure()["chain_identities"]):

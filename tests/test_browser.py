@@ -4,6 +4,8 @@ the test's tmp folder and copied to /tmp/ogi-screens/."""
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 import socket
 import subprocess
@@ -81,85 +83,82 @@ def test_site_in_chromium(site: str, tmp_path: Path) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN",
+                                    accept_downloads=True)
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             outside: list[str] = []  # everything, Vega included, must come from the site
             page.on("request", lambda r: None if r.url.startswith((site, "data:"))
                     else outside.append(r.url))
 
-            # 1. the home page: Chinese title and description, the database and its tables
+            # 1. the home page: Chinese title, counts with separators, links by topic
             page.goto(site + "/")
             expect(page.locator("h1")).to_contain_text("政府信息公开工作年度报告数据库")
-            expect(page.get_by_text("每份报告三张表")).to_be_visible()
-            expect(page.get_by_role("link", name="reports", exact=True)).to_be_visible()
-            expect(page.locator("body")).to_contain_text("4 views")
-            shot(page, "home")
+            expect(page.locator(".ogi-counts")).to_contain_text("共 6 份报告")
+            expect(page.locator(".ogi-counts")).to_contain_text("1,198")
+            shot(page, "home", full_page=True)
 
-            # the database page lists the canned queries by their Chinese titles
-            page.get_by_role("link", name="ogi", exact=True).first.click()
-            page.wait_for_url("**/ogi")
-            for title in ("各年度新收申请数", "各层级机关新收申请数的分位数（P25 / P50 / P75）",
-                          "全文检索报告正文"):
-                expect(page.get_by_role("link", name=title)).to_be_visible()
-            shot(page, "database-queries", full_page=True)
-
-            # 2. the reports table: click the level facet's "county"
-            page.goto(site + "/ogi/reports")
-            expect(page.locator("h1")).to_contain_text("报告 reports")
-            facet = page.locator('.facet-info[data-column="level"]')
-            facet.get_by_role("link", name="county", exact=True).click()
-            page.wait_for_url("**level=county**")
-            expect(page.locator("h3").first).to_contain_text("3 rows")
-            expect(page.locator("table.rows-and-columns")).to_contain_text("平罗县人民政府办公室")
-            expect(page.locator("table.rows-and-columns")).not_to_contain_text("吴忠市人民政府办公室")
-            shot(page, "reports-facet-level-county", full_page=True)
-
-            # 3. a canned query with a parameter, typed into its form
-            page.goto(site + "/ogi/report_requests")
-            expect(page.locator("h1")).to_contain_text("一个机关的依申请公开情况")
-            page.fill('input[name="agency"]', "平罗县")
-            page.fill('input[name="year"]', "2024")
-            page.click('input[type="submit"]')
-            page.wait_for_url("**agency=**")
+            # 2. report_summary: Chinese headers; click the 层级 facet's 县级
+            page.get_by_role("link", name="报告汇总", exact=True).first.click()
+            page.wait_for_url("**/ogi/report_summary**")
             table = page.locator("table.rows-and-columns")
-            expect(table).to_contain_text("一、本年新收政府信息公开申请数量")
-            expect(table.locator("tbody tr")).to_have_count(25)
-            first = table.locator("tbody tr").first
-            expect(first).to_contain_text("平罗县人民政府办公室")
-            expect(first.locator("td").nth(3)).to_have_text("13")  # 自然人
-            shot(page, "query-report-requests-pingluo")
+            for header in ("报告编号", "机关名称", "新收申请", "公开率"):
+                expect(table.locator("thead")).to_contain_text(header)
+            facet = page.locator('.facet-info[data-column="层级"]')
+            facet.get_by_role("link", name="县级", exact=True).click()
+            page.wait_for_url("**%E5%B1%82%E7%BA%A7=**")
+            expect(table.locator("tbody tr")).to_have_count(3)
+            expect(table).to_contain_text("平罗县人民政府办公室")
+            expect(table).not_to_contain_text("吴忠市人民政府办公室")
+            expect(table).to_contain_text("46.2%")
+            shot(page, "summary-facet-county", full_page=True)
 
-            # 4. full-text search over the narrative (trigram index)
-            page.goto(site + "/ogi/narrative_search?q=工作台账")
-            expect(page.locator("table.rows-and-columns tbody tr")).to_have_count(2)
-            expect(page.locator("table.rows-and-columns")).to_contain_text("【工作台账】")
-            shot(page, "narrative-search")
+            # the base table keeps its codes but shows them in Chinese: level county -> 县级
+            page.goto(site + "/ogi/reports")
+            expect(page.locator('th[data-column="report_id"]')).to_contain_text("报告编号")
+            expect(page.locator('.facet-info[data-column="level"]')).to_contain_text("县级")
+            expect(page.locator('.facet-info[data-column="status"]')).to_contain_text("未审核")
 
-            # 5. the dashboard: metrics and three Vega charts drawn from the bundled assets
-            page.goto(site + "/-/dashboards")
-            page.get_by_role("link", name="政府信息公开申请概览").click()
-            page.wait_for_url("**/-/dashboards/overview**")
+            # 3. a report page, reached from its id: the three tables, failed and corrected
+            page.goto(site + "/ogi/report_summary?_sort=年度")
+            page.get_by_role("link", name="000_prev_2023", exact=True).first.click()
+            page.wait_for_url("**/-/report/000_prev_2023")
+            expect(page.locator("h1")).to_contain_text("吴忠市人民政府办公室 2023 年")
+            failed = page.locator("td.failed").first
+            expect(failed).to_have_attribute("title", "收支平衡不成立：应为 30，实为 190")
+            expect(page.locator("td.corrected").first).to_contain_text("原为")
+            expect(page.locator("table.ogi-checks tr.bad").first).to_contain_text("收支平衡")
+            shot(page, "report-page", full_page=True)
+
+            # 4. a 2-character search (no trigram), matches highlighted
+            page.goto(site + "/")
+            page.fill("#ogi-q", "台账")
+            page.locator("#ogi-q").press("Enter")
+            page.wait_for_url("**/-/search?q=**")
+            expect(page.locator(".ogi-search-hit")).to_have_count(2)
+            expect(page.locator(".ogi-excerpt mark").first).to_have_text("台账")
+            shot(page, "search-short-word")
+
+            # 5. a listing longer than 1,000 rows, exported whole as CSV
+            page.goto(site + "/ogi/cells")
+            with page.expect_download() as info:
+                page.locator("a.ogi-csv-all").click()
+            path = tmp_path / "cells.csv"
+            info.value.save_as(path)
+            rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+            assert len(rows) == 1 + 1198
+            assert rows[0][:3] == ["report_id", "report_id_label", "section"]
+
+            # 6. the dashboard: metrics and Vega charts drawn from the bundled assets
+            page.goto(site + "/-/dashboards/overview")
             expect(page.locator("h1")).to_contain_text("政府信息公开申请概览")
             expect(page.locator("#chart-reports-count")).to_contain_text("6")
             expect(page.locator("#chart-requests-count")).to_contain_text("314")
-            for chart in ("requests-per-year", "outcome-mix", "top-agencies"):
+            for chart in ("requests-per-year", "outcome-mix", "top-reports"):
                 expect(page.locator(f"#chart-{chart} canvas, #chart-{chart} svg").first
                        ).to_be_visible(timeout=20_000)
             page.wait_for_timeout(500)  # let the charts finish drawing
             shot(page, "dashboard", full_page=True)
-
-            # ... filtered to one year with the dashboard's own form
-            page.select_option("select#year", "2024")
-            page.click('.dashboard-filters input[type="submit"]')
-            page.wait_for_url("**year=2024**")
-            expect(page.locator("#chart-reports-count")).to_contain_text("4")
-            expect(page.locator("#chart-requests-count")).to_contain_text("242")
-            expect(page.locator("select#year")).to_have_value("2024")
-            expect(page.locator("#chart-top-agencies svg, #chart-top-agencies canvas").first
-                   ).to_be_visible(timeout=20_000)
-            page.wait_for_timeout(500)
-            shot(page, "dashboard-2024", full_page=True)
             assert not errors, errors
             assert not outside, outside
         finally:
@@ -169,9 +168,8 @@ def test_site_in_chromium(site: str, tmp_path: Path) -> None:
     for path in shots:
         shutil.copy(path, SCREENS / path.name)
     assert [p.name for p in shots] == [
-        "01-home.png", "02-database-queries.png", "03-reports-facet-level-county.png",
-        "04-query-report-requests-pingluo.png", "05-narrative-search.png", "06-dashboard.png",
-        "07-dashboard-2024.png"]
+        "01-home.png", "02-summary-facet-county.png", "03-report-page.png",
+        "04-search-short-word.png", "05-dashboard.png"]
     assert all(p.stat().st_size > 10_000 for p in shots)
 
 
@@ -187,7 +185,8 @@ def test_served_read_only_with_a_time_limit(site: str) -> None:
     [db] = get("/-/databases.json")
     assert (db["name"], db["is_mutable"]) == ("ogi", False)
     assert get("/-/settings.json")["sql_time_limit_ms"] == 3000
-    assert {"datasette-dashboards"} <= {p["name"] for p in get("/-/plugins.json")}
+    plugins = {p["name"] for p in get("/-/plugins.json")}
+    assert {"datasette-dashboards", "etl.site.plugin"} <= plugins
     try:
         urllib.request.urlopen(site + "/ogi.json?sql=delete+from+reports", timeout=10)
         raise AssertionError("a DELETE was accepted")
