@@ -14,12 +14,15 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from etl.errors import EtlError
 from etl.i18n import _, translated, translation
+
+if TYPE_CHECKING:
+    from etl.store import Change
 
 # --- the user's language for click's own texts -------------------------------------------
 # click looks its texts up with gettext.gettext, in the process-wide default domain, read
@@ -305,6 +308,19 @@ def _extract(paths: tuple[Path, ...], sheets_dir: Path, force: bool, jobs: int
     return counts
 
 
+def _shown(value: object) -> str:
+    return _("空白") if value is None else str(value)
+
+
+def _change_line(c: Change) -> str:
+    if c.kind == "revert":
+        return _("{at}（{label}）：{previous} → {corrected}（改回提取值）").format(
+            at=c.address, label=c.label, previous=_shown(c.previous),
+            corrected=_shown(c.corrected))
+    return _("{at}（{label}）：{previous} → {corrected}").format(
+        at=c.address, label=c.label, previous=_shown(c.previous), corrected=_shown(c.corrected))
+
+
 def _load(sheets_dir: Path, db_path: Path, prune: bool, full: bool = False) -> int:
     from etl.load import load, workbooks
 
@@ -322,6 +338,12 @@ def _load(sheets_dir: Path, db_path: Path, prune: bool, full: bool = False) -> i
                       progress=(lambda: bar.update(1)) if bar is not None else None)
     for report_id in result.loaded:
         click.echo(_("已载入  {report}").format(report=report_id))
+    for workbook, changes in result.changes.items():
+        click.echo(_("{workbook}：记录了 {n} 处改动").format(workbook=workbook, n=len(changes)))
+        for c in changes:
+            click.echo("        " + _change_line(c))
+    for warning in result.warnings:
+        click.secho(_("注意  {message}").format(message=warning), fg="yellow", err=True)
     for report_id in result.pruned:
         click.echo(_("已删除  {report}（它的工作簿已不在）").format(report=report_id))
     for problem in result.problems:

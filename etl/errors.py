@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from etl.i18n import _
+
 
 class EtlError(Exception):
     """Base of every error ogi-etl raises on bad input."""
@@ -21,16 +23,20 @@ class PdfError(EtlError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One validation problem: where (file, sheet!cell), what is wrong, and the value found."""
+    """One validation problem: where (file, sheet!cell), what is wrong, the value found and
+    what the place is called on the sheet (a row and column label, a field's name)."""
 
     file: str
     where: str
     what: str
     value: str = ""
+    label: str = ""
 
     def __str__(self) -> str:
-        shown = f" (found {self.value!r})" if self.value != "" else ""
-        return f"{self.file}: {self.where}: {self.what}{shown}"
+        at = "" if self.where in ("", "-") else f" {self.where}"
+        at += f"（{self.label}）" if self.label else ""
+        shown = _("，现为「{value}」").format(value=self.value) if self.value != "" else ""
+        return f"{self.file}{at}：{self.what}{shown}"
 
 
 class WorkbookError(EtlError):
@@ -39,6 +45,6 @@ class WorkbookError(EtlError):
     def __init__(self, path: str | Path, problems: list[Problem]) -> None:
         self.path = Path(path)
         self.problems = problems
-        head = str(problems[0]) if problems else f"{self.path}: invalid workbook"
-        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        head = str(problems[0]) if problems else _("{path}：工作簿无效").format(path=self.path)
+        more = _("（另有 {n} 处）").format(n=len(problems) - 1) if len(problems) > 1 else ""
         super().__init__(head + more)

@@ -50,7 +50,8 @@ META_CODE_COL, META_LABEL_COL, META_VALUE_COL = 1, 2, 3
 # The hidden _ogi sheet: key in column A, value in column B, one a row. What ogi wrote:
 # the fingerprint of the data, the workbook's own file name and report id (a workbook is
 # bound to them: a copy renamed or relabelled as another report is refused), when.
-OGI_KEYS = ("fingerprint", "report_id", "workbook", "source_sha256", "written_at")
+OGI_KEYS = ("fingerprint", "report_id", "workbook", "source_sha256", "source_file",
+            "extracted_at", "written_at")
 CELLS_COLUMNS = ("section", "item", "measure", "address", "extracted", "printed", "page", "box",
                  "flags", "note", "confidence")
 TITLE_ROW = 1  # every table sheet: the section's title in row 1, its grid below

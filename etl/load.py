@@ -1,131 +1,42 @@
 """Review workbooks -> SQLite. Each report is written in one transaction and replaces its
 previous rows, so loading is idempotent and a refused workbook leaves the database as it was.
+
+Only one load writes a database at a time (a lock file beside it); a workbook is bound to
+the report ogi wrote it for; whatever one workbook holds, it is refused by name while the
+others load.
 """
 
 from __future__ import annotations
 
+import ctypes
+import fcntl
 import itertools
 import os
+import signal
+import sqlite3
+import sys
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from etl import template as tpl
-from etl.checks import CheckResult, check_chain, check_report
+from etl.chains import mark_pending, pending, write_chain_checks
 from etl.errors import EtlError, Problem, WorkbookError
-from etl.extract import sha256_file
 from etl.i18n import _
-from etl.layout import address, layout
-from etl.place import place_of
+from etl.layout import META_SHEET, META_VALUE_COL, address, layout
 from etl.publish import ensure_views
-from etl.report import DERIVED, Cell, Report, encode_box, encode_flags
-from etl.sheets_read import extracted_values, read_workbook
+from etl.report import Report
+from etl.schema import ensure_schema
+from etl.sheets_read import extracted_values, read_workbook, stored_stamp
+from etl.source import sha256_file
+from etl.store import REPORT_ROWS, Change, write_report
 
-CHAIN_RULES = ("requests.carry_chain", "active.in_force_chain")
-# Tables holding a report's rows, rewritten whenever it is loaded (corrections accumulate).
-REPORT_ROWS = ("cells", "checks", "narrative", "report_totals")
-# report_totals: the 总计 column of these rows, and of each of these groups' rows summed.
-TOTALS_ROWS = ("new", "carried_in", "granted", "partial", "handled_total", "carried_out")
-TOTALS_GROUPS = ("withheld", "unable", "rejected", "other")
-
-# Declarative schema: the database contract other tools and the canned queries rely on.
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS reports (
-    report_id TEXT PRIMARY KEY,
-    agency TEXT,
-    year INTEGER,
-    template TEXT,
-    source_file TEXT,
-    sha256 TEXT,
-    extracted_at TEXT,
-    status TEXT,
-    reviewer TEXT,
-    note TEXT,
-    province TEXT,
-    city TEXT,
-    county TEXT,
-    adcode TEXT,
-    level TEXT,
-    workbook TEXT,
-    workbook_sha256 TEXT,
-    workbook_size INTEGER,
-    workbook_mtime INTEGER,
-    loaded_at TEXT,
-    cells_blank INTEGER,
-    cells_derived INTEGER,
-    checks_failed INTEGER
-);
-CREATE TABLE IF NOT EXISTS cells (
-    report_id TEXT NOT NULL REFERENCES reports(report_id),
-    section TEXT NOT NULL,
-    item TEXT NOT NULL,
-    measure TEXT NOT NULL,
-    value NUMERIC,
-    item_label TEXT,
-    measure_label TEXT,
-    printed TEXT,
-    page INTEGER,
-    box TEXT,
-    flags TEXT,
-    derived INTEGER,
-    note TEXT,
-    PRIMARY KEY (report_id, section, item, measure)
-);
-CREATE TABLE IF NOT EXISTS checks (
-    report_id TEXT NOT NULL REFERENCES reports(report_id),
-    rule TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    expected NUMERIC,
-    actual NUMERIC,
-    ok INTEGER NOT NULL,
-    previous_report_id TEXT,
-    PRIMARY KEY (report_id, rule, subject)
-);
-CREATE TABLE IF NOT EXISTS corrections (
-    report_id TEXT NOT NULL,
-    section TEXT NOT NULL,
-    item TEXT NOT NULL,
-    measure TEXT NOT NULL,
-    extracted NUMERIC,
-    corrected NUMERIC,
-    address TEXT,
-    reviewer TEXT,
-    logged_at TEXT,
-    PRIMARY KEY (report_id, section, item, measure, extracted, corrected)
-);
-CREATE TABLE IF NOT EXISTS narrative (
-    report_id TEXT NOT NULL REFERENCES reports(report_id),
-    section TEXT NOT NULL,
-    title TEXT,
-    text TEXT,
-    PRIMARY KEY (report_id, section)
-);
-CREATE TABLE IF NOT EXISTS report_totals (
-    report_id TEXT PRIMARY KEY REFERENCES reports(report_id),
-    new NUMERIC,
-    carried_in NUMERIC,
-    granted NUMERIC,
-    partial NUMERIC,
-    withheld NUMERIC,
-    unable NUMERIC,
-    rejected NUMERIC,
-    other NUMERIC,
-    handled_total NUMERIC,
-    carried_out NUMERIC,
-    appeals_total NUMERIC,
-    appeals_corrected NUMERIC
-);
-DROP INDEX IF EXISTS cells_code;  -- superseded by cells_measure
-CREATE INDEX IF NOT EXISTS checks_rule ON checks (rule, ok);
--- covering index for the sums across reports (withholding reasons, …)
-CREATE INDEX IF NOT EXISTS cells_measure ON cells (section, measure, item, report_id, value);
-CREATE INDEX IF NOT EXISTS cells_flagged ON cells (report_id) WHERE flags != '';
-CREATE INDEX IF NOT EXISTS reports_agency_year ON reports (agency, year);
-"""
+# How long a load waits for another one holding the database before it gives up.
+LOCK_WAIT = float(os.environ.get("OGI_LOCK_WAIT", 30))
 
 
 @dataclass
@@ -134,200 +45,79 @@ class LoadResult:
     unchanged: list[str] = field(default_factory=list)
     refused: list[WorkbookError] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    changes: dict[str, list[Change]] = field(default_factory=dict)  # by workbook name
 
     @property
     def problems(self) -> list[Problem]:
         return [p for e in self.refused for p in e.problems]
 
 
-# The trigram tokenizer of narrative_fts (Chinese full-text search) came with SQLite 3.34.
-TRIGRAM_SQLITE = (3, 34, 0)
-
-
-def sqlite_version(db: Database) -> tuple[int, ...]:
-    """The version of the SQLite library ``db`` runs on (Python's, or pysqlite3's)."""
-    return tuple(int(p) for p in db.execute("select sqlite_version()").fetchone()[0].split("."))
-
-
-def ensure_schema(db: Database) -> None:
-    """Create what is missing, including columns added to a table since a database was
-    made (compared with the schema itself, so nothing is listed twice)."""
-    if (version := sqlite_version(db)) < TRIGRAM_SQLITE:
-        raise EtlError(_(
-            "SQLite {version} 太旧：报告正文的全文检索（trigram 分词）需要 SQLite {needed} 或更新"
-            "版本。请用链接了较新 SQLite 的 Python（如 Python 3.11 官方安装包），或 pip install "
-            "pysqlite3-binary").format(version=".".join(map(str, version)),
-                                       needed=".".join(map(str, TRIGRAM_SQLITE))))
-    db.executescript(SCHEMA)
-    wanted = Database(memory=True)
-    wanted.executescript(SCHEMA)
-    for table in wanted.table_names():
-        have = {c.name for c in db[table].columns}
-        for column in wanted[table].columns:
-            if column.name not in have:
-                db.execute(f"ALTER TABLE [{table}] ADD COLUMN [{column.name}] {column.type}")
-    if not db["narrative"].detect_fts():
-        # trigram: Chinese has no spaces, so the default tokenizer would index whole lines.
-        db["narrative"].enable_fts(["title", "text"], tokenize="trigram", create_triggers=True)
-
-
 def workbooks(sheets_dir: Path) -> Iterator[Path]:
-    """The review workbooks of a folder, skipping Excel lock files and our temp files."""
+    """The review workbooks of a folder (not its subfolders, where backups are kept),
+    skipping Excel lock files, our temp files and backups."""
     for path in sorted(Path(sheets_dir).glob("*.xlsx")):
-        if not path.name.startswith(("~$", ".")):
+        if not path.name.startswith(("~$", ".")) and not path.name.endswith(".bak.xlsx"):
             yield path
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+_Read = tuple[Report | None, dict | None, list[Problem], list[Problem]]
 
 
-def _insert(db: Database, table: str, rows: list[dict], verb: str = "INSERT") -> None:
-    """Plain executemany on the connection: sqlite-utils' per-row type inspection, and the
-    savepoint it wraps each statement in (FTS5 flushes its index at every savepoint), were
-    most of a load's time."""
-    if rows:
-        columns = list(rows[0])
-        db.conn.executemany(
-            f"{verb} INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
-            f"VALUES ({', '.join('?' * len(columns))})",
-            [tuple(r[c] for c in columns) for r in rows])
+def _identity(path: Path, report: Report) -> list[Problem]:
+    """A workbook loads as the report ogi wrote it for: a copy renamed, or relabelled as
+    another report, is refused."""
+    stamp = stored_stamp(path)
+    written_as = stamp.get("workbook")
+    if written_as and written_as != path.name:
+        return [Problem(path.name, "-", _(
+            "这个工作簿是 ogi 为 {workbook}（报告编号 {report}）写的：改名或复制的工作簿不能"
+            "载入，请用原文件名，或用 ogi extract 重新生成").format(
+            workbook=written_as, report=stamp.get("report_id", "?")))]
+    if report.report_id != path.stem:
+        return [Problem(path.name, address(META_SHEET, 2, META_VALUE_COL), _(
+            "报告编号与文件名不符：应为「{stem}」").format(stem=path.stem), report.report_id,
+            _("报告编号"))]
+    return []
 
 
-def _check_rows(report_id: str, results: list[CheckResult], previous: str | None = None
-                ) -> list[dict]:
-    return [{"report_id": report_id, "rule": r.rule, "subject": r.subject,
-             "expected": r.expected, "actual": r.actual, "ok": int(r.ok),
-             "previous_report_id": previous} for r in results]
-
-
-def _cell_row(report: Report, cell: Cell) -> dict:
-    return {"report_id": report.report_id, "section": cell.section, "item": cell.item,
-            "measure": cell.measure, "value": cell.value,
-            "item_label": tpl.item_label(report.template, cell.section, cell.item),
-            "measure_label": tpl.measure_label(report.template, cell.section, cell.measure),
-            "printed": cell.printed, "page": cell.page, "box": encode_box(cell.box),
-            "flags": encode_flags(cell.flags), "derived": int(DERIVED in cell.flags),
-            "note": cell.note}
-
-
-def _sum(values: list) -> float | int | None:
-    """SQL's sum(): NULLs skipped, NULL when there is nothing to add."""
-    known = [v for v in values if v is not None]
-    return sum(known) if known else None
-
-
-def totals_row(report: Report) -> dict:
-    """A report's headline numbers (the 总计 column of section 三, the totals of section
-    四), kept in ``report_totals`` so that questions across thousands of reports read one
-    row per report instead of summing two million cells."""
-    def total(group: str) -> float | int | None:
-        rows = tpl.group_items(report.template, "requests", group) or (
-            (group,) if group in tpl.items(report.template, "requests") else ())
-        return _sum([report.value("requests", i, "total") for i in rows])
-
-    groups = tpl.items(report.template, "appeals")
-    return {"report_id": report.report_id,
-            **{item: report.value("requests", item, "total") for item in TOTALS_ROWS},
-            **{group: total(group) for group in TOTALS_GROUPS},
-            "appeals_total": _sum([report.value("appeals", g, "total") for g in groups]),
-            "appeals_corrected": _sum([report.value("appeals", g, "corrected")
-                                       for g in groups])}
-
-
-def _write_rows(db: Database, report: Report, workbook: str, extracted: dict | None,
-                stamp: dict | None) -> None:
-    results = check_report(report)
+def _warnings(path: Path, report: Report, extracted: dict) -> list[Problem]:
+    """What is worth saying without refusing the workbook."""
+    out = []
+    if report.status == "reviewed" and not report.reviewer:
+        out.append(Problem(path.name, META_SHEET, _("状态为「已审核」，但没有填「审核人」")))
     where = layout(report.template)
-    for table in REPORT_ROWS:
-        db.conn.execute(f"DELETE FROM {table} WHERE report_id = ?", [report.report_id])
-    place = place_of(report.agency)  # from the agency as the reviewer left it
-    cells = report.cells.values()
-    _insert(db, "reports", [{
-        "report_id": report.report_id, "agency": report.agency, "year": report.year,
-        "template": report.template, "source_file": report.source_file,
-        "sha256": report.sha256, "extracted_at": report.extracted_at,
-        "status": report.status, "reviewer": report.reviewer, "note": report.note,
-        "province": place.province, "city": place.city, "county": place.county,
-        "adcode": place.adcode, "level": place.level,
-        "workbook": workbook, **(stamp or {}), "loaded_at": _now(),
-        "cells_blank": sum(c.value is None for c in cells),
-        "cells_derived": sum("derived" in c.flags for c in cells),
-        "checks_failed": sum(not r.ok for r in results)}], verb="INSERT OR REPLACE")
-    _insert(db, "cells", [_cell_row(report, c) for c in cells])
-    _insert(db, "checks", _check_rows(report.report_id, results))
-    _insert(db, "report_totals", [totals_row(report)])
-    _insert(db, "narrative", [{"report_id": report.report_id, "section": number,
-                               "title": title, "text": text}
-                              for number, (title, text) in report.narrative.items()])
-    _insert(db, "corrections", [
-        {"report_id": report.report_id, "section": key[0], "item": key[1], "measure": key[2],
-         "extracted": was, "corrected": report.cells[key].value,
-         "address": address(*where[key]), "reviewer": report.reviewer, "logged_at": _now()}
-        for key, was in (extracted or {}).items()
-        if key in where and key in report.cells and was != report.cells[key].value],
-        verb="INSERT OR IGNORE")
-
-
-def _chain_reports(db: Database, agencies: list[str]) -> dict[str, Report]:
-    """The reports of ``agencies`` with just the cells the cross-year rules read."""
-    listed = f"agency IN ({', '.join('?' * len(agencies))})"
-    reports = {r["report_id"]: Report(report_id=r["report_id"], template=r["template"],
-                                      agency=r["agency"], year=r["year"])
-               for r in db.query(f"SELECT report_id, template, agency, year FROM reports "
-                                 f"WHERE {listed}", agencies)}
-    wanted = sorted(tpl.chain_cells())
-    pairs = " OR ".join("(section = ? AND item = ? AND measure = ?)" for _ in wanted)
-    for c in db.query(
-            f"SELECT report_id, section, item, measure, value FROM cells WHERE ({pairs}) "
-            f"AND report_id IN (SELECT report_id FROM reports WHERE {listed})",
-            [*(x for k in wanted for x in k), *agencies]):
-        report = reports.get(c["report_id"])
-        key = (c["section"], c["item"], c["measure"])
-        if report is not None and key in report.cells:
-            report.cells[key].value = c["value"]
-    return reports
-
-
-def write_chain_checks(db: Database, agencies: set[str] | None = None) -> None:
-    """Recompute the cross-year identities between each agency's consecutive reports (of
-    ``agencies`` only, when given: a reload after one correction touches one agency).
-    Agencies are taken a chunk at a time, so memory stays bounded at any size."""
-    if agencies is None:
-        agencies = {r["agency"] for r in db.query(
-            "SELECT DISTINCT agency FROM reports WHERE agency IS NOT NULL")}
-    ordered = sorted(agencies)
-    rules = f"rule IN ({', '.join('?' * len(CHAIN_RULES))})"
-    with db.atomic():
-        for start in range(0, len(ordered), _AGENCIES_PER_CHUNK):
-            chunk = ordered[start:start + _AGENCIES_PER_CHUNK]
-            db.conn.execute(
-                f"DELETE FROM checks WHERE {rules} AND report_id IN (SELECT report_id FROM "
-                f"reports WHERE agency IN ({', '.join('?' * len(chunk))}))",
-                [*CHAIN_RULES, *chunk])
-            by_agency_year = {(r.agency, r.year): r for r in _chain_reports(db, chunk).values()
-                              if r.year}
-            rows = []
-            for (agency, year), report in by_agency_year.items():
-                previous = by_agency_year.get((agency, year - 1))
-                if previous is not None:
-                    rows += _check_rows(report.report_id, check_chain(report, previous),
-                                        previous.report_id)
-            _insert(db, "checks", rows)
-
-
-_AGENCIES_PER_CHUNK = 500  # also keeps each statement under SQLite's parameter limit
-
-
-_Read = tuple[Report | None, dict | None, list[Problem]]
+    for key, cell in report.cells.items():
+        was = extracted.get(key)
+        if cell.value is None and was not in (None, "") and "derived" not in cell.flags:
+            out.append(Problem(path.name, address(*where[key]), _(
+                "提取的数「{was}」被清空：原表这一格确实空白吗？").format(was=was)))
+    return out
 
 
 def _read(path: Path) -> _Read:
-    """Read one workbook; problems come back as data (exceptions do not cross processes)."""
+    """Read one workbook; problems come back as data (exceptions do not cross processes),
+    whatever the file holds."""
+    warnings: list[Problem] = []
     try:
-        return read_workbook(path), extracted_values(path), []
+        report = read_workbook(path, warnings)
+        extracted = extracted_values(path)
+        problems = _identity(path, report)
+        return (None, None, problems, []) if problems else (
+            report, extracted, [], warnings + _warnings(path, report, extracted))
     except WorkbookError as e:
-        return None, None, e.problems
+        return None, None, e.problems, []
+    except Exception as e:  # a file no parser copes with: refuse it by name, go on
+        return None, None, [Problem(path.name, "-", _("无法读取这个工作簿（{kind}：{error}）")
+                                    .format(kind=type(e).__name__, error=str(e)[:200]))], []
+
+
+def _die_with_parent() -> None:
+    """Pool worker start-up: a reader must not outlive a load killed with SIGKILL."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
 
 def _read_all(paths: list[Path], jobs: int) -> Iterator[_Read]:
@@ -338,7 +128,7 @@ def _read_all(paths: list[Path], jobs: int) -> Iterator[_Read]:
     if jobs <= 1:
         yield from map(_read, paths)
         return
-    with ProcessPoolExecutor(jobs) as pool:
+    with ProcessPoolExecutor(jobs, initializer=_die_with_parent) as pool:
         for start in range(0, len(paths), _BATCH):
             yield from pool.map(_read, paths[start:start + _BATCH], chunksize=16)
 
@@ -348,48 +138,130 @@ _PER_WORKER = 32  # fewer workbooks than this per worker: not worth starting pro
 _BATCH = 256
 
 
+@contextmanager
+def _exclusive(db_path: Path, wait: float) -> Iterator[None]:
+    """Hold ``<db>.lock`` for the load: a second load waits up to ``wait`` seconds, then
+    says who holds the database instead of failing on SQLite's lock half-way."""
+    lock = db_path.with_name(db_path.name + ".lock")
+    try:
+        f = lock.open("a")
+    except OSError as e:
+        raise EtlError(_("{file}：无法在这里写数据库（{error}）").format(
+            file=db_path, error=e.strerror or e)) from None
+    with f:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise EtlError(_("{file}：另一个 ogi load 正在写这个数据库（等了 {seconds:g} "
+                                     "秒）：等它结束后再运行").format(
+                        file=db_path, seconds=wait)) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _open(db_path: Path) -> Database:
+    """The database, ready for a load; ``EtlError`` naming the file when it is not SQLite or
+    cannot be written."""
+    try:
+        db = Database(db_path)
+        db.conn.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT * 1000)}")
+        # WAL while loading: a commit per report without a sync per commit; each report stays
+        # one transaction. Back to a single self-contained file at the end (Datasette -i).
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA cache_size = -65536")  # 64 MB for the indexes of cells; bounded
+        ensure_schema(db)
+        return db
+    except sqlite3.DatabaseError as e:
+        raise EtlError(_db_error(db_path, e)) from None
+
+
+def _db_error(db_path: Path, e: sqlite3.DatabaseError) -> str:
+    text = str(e)
+    if "not a database" in text or "malformed" in text:
+        return _("{file}：不是 SQLite 数据库（{error}）：用 --db 指定另一个文件名").format(
+            file=db_path, error=text)
+    if "locked" in text or "busy" in text:
+        return _("{file}：数据库被另一个程序锁住（{error}）").format(file=db_path, error=text)
+    return _("{file}：无法写数据库（{error}）").format(file=db_path, error=text)
+
+
 def load(sheets_dir: str | Path, db_path: str | Path, prune: bool = False,
          full: bool = False, progress: Callable[[], None] | None = None,
-         jobs: int = 0) -> LoadResult:
+         jobs: int = 0, wait: float | None = None) -> LoadResult:
     """Load every workbook of ``sheets_dir`` into ``db_path``. A refused workbook is reported
     with all its problems and leaves that report's rows untouched; the others load. A
     workbook whose bytes are unchanged since it was last loaded is skipped unless ``full``.
-    ``jobs`` processes read workbooks (0: one per core)."""
-    sheets_dir = Path(sheets_dir)
+    ``jobs`` processes read workbooks (0: one per core); ``wait``: seconds to wait for
+    another load holding the database (default ``LOCK_WAIT``)."""
+    sheets_dir, db_path = Path(sheets_dir), Path(db_path)
     if not sheets_dir.is_dir():
-        raise EtlError(f"{sheets_dir}: no such folder of workbooks")
-    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    db = Database(db_path)
-    # WAL while loading: a commit per report without a sync per commit; each report stays
-    # one transaction. Back to a single self-contained file at the end (Datasette -i).
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("PRAGMA cache_size = -65536")  # 64 MB for the indexes of cells; bounded
+        raise EtlError(_("{folder}：没有这个文件夹").format(folder=sheets_dir))
     try:
-        ensure_schema(db)
-        result = _load(db, sheets_dir, prune, full, progress, jobs)
-    finally:
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        db.execute("PRAGMA journal_mode = DELETE")
-        db.close()
-    ensure_views(db_path)
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise EtlError(_("{file}：无法在这里写数据库（{error}）").format(
+            file=db_path, error=e.strerror or e)) from None
+    with _exclusive(db_path, LOCK_WAIT if wait is None else wait):
+        db = _open(db_path)
+        try:
+            result = _Load(db, full, progress, jobs).run(sheets_dir, prune)
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.execute("PRAGMA journal_mode = DELETE")
+        except sqlite3.DatabaseError as e:
+            raise EtlError(_db_error(db_path, e)) from None
+        finally:
+            db.close()
+        ensure_views(db_path)
     return result
 
 
-def _load(db: Database, sheets_dir: Path, prune: bool, full: bool,
-          progress: Callable[[], None] | None, jobs: int) -> LoadResult:
-    result = LoadResult()
-    owners: dict[str, str] = {}
-    known = {r["workbook"]: r for r in db.query(
-        "SELECT workbook, workbook_sha256, workbook_size, workbook_mtime, report_id, agency "
-        "FROM reports")}
-    affected: set[str] = set()  # agencies whose cross-year checks may change
-    changed: list[tuple[Path, dict]] = []
-    for path in workbooks(sheets_dir):
+class _Load:
+    """One run of ``load``: which workbooks changed, reading and writing them, pruning, and
+    the cross-year checks of every agency touched (or left pending by an earlier run)."""
+
+    def __init__(self, db: Database, full: bool, progress: Callable[[], None] | None,
+                 jobs: int) -> None:
+        self.db, self.full, self.jobs = db, full, jobs
+        self.progress = progress or (lambda: None)
+        self.result = LoadResult()
+        self.owners: dict[str, str] = {}  # report id -> the workbook it came from
+        self.known = {r["workbook"]: r for r in db.query(
+            "SELECT workbook, workbook_sha256, workbook_size, workbook_mtime, report_id, agency "
+            "FROM reports")}
+        self.loaded_from = {r["report_id"]: r["workbook"] for r in self.known.values()}
+        self.affected = pending(db)  # agencies whose cross-year checks may change
+
+    def run(self, sheets_dir: Path, prune: bool) -> LoadResult:
+        changed = [(p, stamp) for p in workbooks(sheets_dir)
+                   if (stamp := self._changed(p)) is not None]
+        reads = zip(changed, _read_all([p for p, _ in changed], self.jobs), strict=True)
+        while batch := list(itertools.islice(reads, _COMMIT_EVERY)):
+            # One commit per batch, each report its own savepoint: a commit per report was a
+            # third of a large load's time.
+            with self.db.atomic():
+                for (path, stamp), read in batch:
+                    self.progress()
+                    self._write(path, stamp, read)
+        if prune:
+            self._prune()
+        if self.affected:
+            write_chain_checks(self.db, {a for a in self.affected if a})
+        return self.result
+
+    def _changed(self, path: Path) -> dict | None:
+        """The file's stamp when it must be read, None when unchanged since its last load."""
         stat = path.stat()
         stamp = {"workbook_size": stat.st_size, "workbook_mtime": stat.st_mtime_ns}
-        was = known.get(path.name)
-        candidate = was is not None and not full and was["report_id"] not in owners
+        was = self.known.get(path.name)
+        candidate = was is not None and not self.full and was["report_id"] not in self.owners
         if candidate and (was["workbook_size"], was["workbook_mtime"]) == (
                 stat.st_size, stat.st_mtime_ns):
             same = True  # size and time unchanged: not even hashed
@@ -397,48 +269,61 @@ def _load(db: Database, sheets_dir: Path, prune: bool, full: bool,
             stamp["workbook_sha256"] = sha256_file(path)
             same = candidate and was["workbook_sha256"] == stamp["workbook_sha256"]
             if same:  # touched, not changed: remember the new time
-                db["reports"].update(was["report_id"], stamp)
-        if same:
-            owners[was["report_id"]] = path.name
-            result.unchanged.append(was["report_id"])
-            if progress is not None:
-                progress()
-            continue
-        if was is not None:
-            affected.add(was["agency"])
-        changed.append((path, stamp))
-    reads = zip(changed, _read_all([p for p, _ in changed], jobs), strict=True)
-    while batch := list(itertools.islice(reads, _COMMIT_EVERY)):
-        # One commit per batch (each report still its own savepoint): a commit per report
-        # was a third of a large load's time.
-        with db.atomic():
-            for (path, stamp), (report, extracted, problems) in batch:
-                if progress is not None:
-                    progress()
-                if report is not None and report.report_id in owners:
-                    problems = [Problem(path.name, "meta!B2",
-                                        f"report_id also used by {owners[report.report_id]}",
-                                        report.report_id)]
-                if problems:
-                    result.refused.append(WorkbookError(path, problems))
-                    continue
-                assert report is not None
-                _write_rows(db, report, path.name, extracted, stamp)
-                owners[report.report_id] = path.name
-                result.loaded.append(report.report_id)
-                affected.add(report.agency)
-    if prune:
-        kept = set(owners) | {known[e.path.name]["report_id"] if e.path.name in known
-                              else e.path.stem for e in result.refused}
-        gone_rows = [r for r in db.query("SELECT report_id, agency FROM reports")
+                self.db["reports"].update(was["report_id"], stamp)
+        if not same:
+            return stamp
+        self.owners[was["report_id"]] = path.name
+        self.result.unchanged.append(was["report_id"])
+        self.progress()
+        return None
+
+    def _conflict(self, path: Path, report: Report) -> list[Problem]:
+        other = self.owners.get(report.report_id) or self.loaded_from.get(report.report_id)
+        if other is None or other == path.name:
+            return []
+        return [Problem(path.name, address(META_SHEET, 2, META_VALUE_COL), _(
+            "报告编号「{report}」已由另一个工作簿 {other} 载入：不会被替换").format(
+            report=report.report_id, other=other), report.report_id, _("报告编号"))]
+
+    def _write(self, path: Path, stamp: dict, read: _Read) -> None:
+        report, extracted, problems, warnings = read
+        if report is not None:
+            problems = problems or self._conflict(path, report)
+        if problems or report is None:
+            self.result.refused.append(WorkbookError(path, problems))
+            return
+        was = self.known.get(path.name)
+        try:
+            self.db.conn.execute("SAVEPOINT report")
+            changes = write_report(self.db, report, path.name, extracted or {}, stamp)
+            mark_pending(self.db, {report.agency, *([was["agency"]] if was else [])})
+            self.db.conn.execute("RELEASE report")
+        except (sqlite3.Error, OverflowError, ValueError) as e:
+            self.db.conn.execute("ROLLBACK TO report")
+            self.db.conn.execute("RELEASE report")
+            self.result.refused.append(WorkbookError(path, [Problem(
+                path.name, "-", _("无法写入数据库（{error}）").format(error=e))]))
+            return
+        self.affected |= {report.agency, *([was["agency"]] if was else [])}
+        self.owners[report.report_id] = path.name
+        self.result.loaded.append(report.report_id)
+        self.result.warnings += warnings
+        if changes:
+            self.result.changes[path.name] = changes
+
+    def _prune(self) -> None:
+        """Reports whose workbook is gone; a refused workbook's report stays."""
+        refused = {e.path.name for e in self.result.refused}
+        kept = set(self.owners) | {r["report_id"] for name, r in self.known.items()
+                                   if name in refused}
+        kept |= {Path(name).stem for name in refused}
+        gone_rows = [r for r in self.db.query("SELECT report_id, agency FROM reports")
                      if r["report_id"] not in kept]
-        gone = [r["report_id"] for r in gone_rows]
-        affected.update(r["agency"] for r in gone_rows)
-        with db.atomic():
-            for report_id in gone:
+        with self.db.atomic():
+            for row in gone_rows:
                 for table in (*REPORT_ROWS, "corrections", "reports"):
-                    db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
-        result.pruned = gone
-    if result.loaded or result.pruned:
-        write_chain_checks(db, {a for a in affected if a})
-    return result
+                    self.db.execute(f"DELETE FROM {table} WHERE report_id = ?",
+                                    [row["report_id"]])
+            mark_pending(self.db, {r["agency"] for r in gone_rows})
+        self.affected.update(r["agency"] for r in gone_rows)
+        self.result.pruned = [r["report_id"] for r in gone_rows]

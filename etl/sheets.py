@@ -870,6 +870,7 @@ def _write_ogi(report: Report, name: str) -> Sheet:
     ws = Sheet(OGI_SHEET, hidden=True)
     stamp = {"fingerprint": fingerprint(report), "report_id": report.report_id,
              "workbook": name, "source_sha256": report.sha256,
+             "source_file": report.source_file, "extracted_at": report.extracted_at,
              "written_at": datetime.now(UTC).isoformat(timespec="seconds")}
     ws.set(1, 1, "key")
     ws.set(1, 2, "value")

@@ -10,91 +10,94 @@ by ``sheet!cell``. Besides: what was written and extracted, from the hidden shee
 
 from __future__ import annotations
 
+import math
 import re
 import zipfile
 from collections.abc import Callable
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import petl
-from openpyxl.utils.exceptions import InvalidFileException
 from python_calamine import CalamineError, CalamineWorkbook
 
 from etl import template as tpl
 from etl.errors import Problem, WorkbookError
+from etl.i18n import _
 from etl.layout import (
     CELLS_COLUMNS,
     CELLS_SHEET,
     META_CODE_COL,
     META_FIELDS,
+    META_LABELS,
     META_SHEET,
     META_VALUE_COL,
     OGI_SHEET,
     STATUS_LABELS,
     TEXT_SHEET,
     address,
+    derived_formula,
     derived_parts,
     positions,
 )
 from etl.report import DERIVED, Cell, Report, decode_box, decode_flags, typed_value
 from etl.template import Key
+from etl.xlsx_scan import Scan, SheetScan, scan_workbook
 
 # Sheets whose rows the reader needs; the image-heavy table sheets are read for values only.
 _READ_SHEETS = (META_SHEET, *tpl.SECTIONS, CELLS_SHEET, TEXT_SHEET, OGI_SHEET)
 
 
-def _has_error_cells(path: Path) -> bool:
-    """Whether any sheet holds an error value such as ``#REF!`` (calamine reads those as
-    empty, which would turn a broken cell into a blank one)."""
-    with zipfile.ZipFile(path) as z:
-        return any(b't="e"' in z.read(n) for n in z.namelist()
-                   if n.startswith("xl/worksheets/") and n.endswith(".xml"))
-
-
 def _plain(value: Any) -> Any:
     if value == "":
         return None
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
         return int(value)  # calamine gives every number as float
     return value
 
 
 @lru_cache(maxsize=4)
-def _workbook_rows(path: Path, _stamp: tuple[int, int]) -> dict[str, list[tuple[Any, ...]]]:
-    """Every sheet's rows from one parse of the workbook, cached per file version (the loader
-    reads values, provenance and fingerprint of the same file in turn). Read with calamine:
-    ~40x faster than openpyxl, whose parse (once per sheet through petl.fromxlsx) loaded
-    5 workbooks a second (half an hour for 10,000); openpyxl only for workbooks with error
-    cells."""
-    if _has_error_cells(path):
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            return {name: [tuple(row) for row in wb[name].iter_rows(values_only=True)]
-                    for name in wb.sheetnames if name in _READ_SHEETS}
-        finally:
-            wb.close()
+def _workbook(path: Path, _stamp: tuple[int, int]) -> tuple[dict[str, list[list[Any]]], Scan]:
+    """Every sheet's rows from one parse of the workbook, and its scan, cached per file
+    version (the loader reads values, provenance and fingerprint of the same file in turn).
+    The scan comes first: nothing out of bounds reaches the parser. Read with calamine
+    (~40x faster than openpyxl); the error cells it reads as empty get their ``#REF!``
+    back from the scan."""
+    scan = scan_workbook(path, _READ_SHEETS)
     try:
         book = CalamineWorkbook.from_path(str(path))
-    except CalamineError as e:
-        raise InvalidFileException(str(e)) from e
-    return {name: [tuple(_plain(v) for v in row)
-                   for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
-            for name in book.sheet_names if name in _READ_SHEETS}
+        rows = {name: [[_plain(v) for v in row]
+                       for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+                for name in book.sheet_names if name in _READ_SHEETS}
+    except (CalamineError, ValueError, OverflowError) as e:
+        raise WorkbookError(path, [Problem(path.name, "-", _(
+            "不是可读的 .xlsx 工作簿（{error}）").format(error=e))]) from None
+    for name, found in scan.sheets.items():
+        for (r, c), error in found.errors.items():
+            if name in rows:
+                sheet = rows[name]
+                sheet.extend([] for _ in range(r - len(sheet)))
+                sheet[r - 1].extend(None for _ in range(c - len(sheet[r - 1])))
+                sheet[r - 1][c - 1] = error
+    return rows, scan
 
 
-def _sheets(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+def _opened(path: Path) -> tuple[dict[str, list[list[Any]]], Scan]:
     stat = path.stat()
-    return _workbook_rows(path.resolve(), (stat.st_mtime_ns, stat.st_size))
+    return _workbook(path.resolve(), (stat.st_mtime_ns, stat.st_size))
 
 
-def _rows(path: Path, sheet: str) -> list[tuple[Any, ...]]:
+def _sheets(path: Path) -> dict[str, list[list[Any]]]:
+    return _opened(path)[0]
+
+
+def _rows(path: Path, sheet: str) -> list[list[Any]]:
     """One sheet's rows; ``KeyError`` when the workbook has no such sheet."""
     return _sheets(path)[sheet]
 
 
-def _at(rows: list[tuple[Any, ...]], r: int, c: int) -> Any:
+def _at(rows: list[list[Any]], r: int, c: int) -> Any:
     return rows[r - 1][c - 1] if r <= len(rows) and c <= len(rows[r - 1]) else None
 
 
@@ -106,24 +109,40 @@ def _is_error(v: Any) -> bool:
     return isinstance(v, str) and v.startswith("#")
 
 
+# The largest number a value cell may hold: far above any count or 万元 amount a report
+# prints, far below what SQLite's integers hold (1e19 would not store).
+VALUE_LIMIT = 10**12
+
+
+def _in_bounds(v: Any) -> bool:
+    return not _is_number(v) or (math.isfinite(v) and abs(v) <= VALUE_LIMIT)
+
+
 # (what the problem names: row | column | value, message, constraint). Checked in this
 # order; a cell reports only its first failure (a moved row makes its values meaningless).
-_CELL_RULES: tuple[tuple[str, str, Callable[[Any], bool]], ...] = (
-    ("row", "row moved or deleted: expected item {item}",
-     lambda r: r["found_item"] == r["item"]),
-    ("column", "column moved or deleted: expected measure {measure}",
-     lambda r: r["found_measure"] == r["measure"]),
-    ("value", "formula error in a value cell", lambda r: not _is_error(r["value"])),
-    ("value", "not a number", lambda r: r["value"] is None or _is_number(r["value"])),
-    ("value", "not a whole number",
-     lambda r: r["value"] is None or r["kind"] == "decimal" or r["value"] == int(r["value"])),
-    ("value", "negative count",
-     lambda r: r["value"] is None or r["kind"] != "count" or r["value"] >= 0),
-    ("value", "negative amount",
-     lambda r: r["value"] is None or r["kind"] != "decimal" or r["value"] >= 0),
-)
+def _cell_rules() -> tuple[tuple[str, str, Callable[[Any], bool]], ...]:
+    return (
+        ("row", _("行被移动或删除：这一行应是「{item_label}」"),
+         lambda r: r["found_item"] == r["item"]),
+        ("column", _("列被移动或删除：这一列应是「{measure_label}」"),
+         lambda r: r["found_measure"] == r["measure"]),
+        ("value", _("值单元格里是公式「{formula}」：只能填数字或留空"),
+         lambda r: not r["formula"]),
+        ("value", _("公式出错"), lambda r: not _is_error(r["value"])),
+        ("value", _("应填数字"), lambda r: r["value"] is None or _is_number(r["value"])),
+        ("value", _("数值过大（上限 {limit:,}）").replace("{limit:,}", f"{VALUE_LIMIT:,}"),
+         lambda r: _in_bounds(r["value"])),
+        ("value", _("应填整数"),
+         lambda r: r["value"] is None or r["kind"] == "decimal" or r["value"] == int(r["value"])),
+        ("value", _("件数不能为负"),
+         lambda r: r["value"] is None or r["kind"] != "count" or r["value"] >= 0),
+        ("value", _("金额不能为负"),
+         lambda r: r["value"] is None or r["kind"] != "decimal" or r["value"] >= 0),
+    )
+
+
 _CELL_HEADER = ("sheet", "row", "col", "code_row", "item", "measure", "kind", "found_item",
-                "found_measure", "value")
+                "found_measure", "value", "formula", "item_label", "measure_label")
 
 
 def _status_code(value: Any) -> str | None:
@@ -134,187 +153,269 @@ def _status_code(value: Any) -> str | None:
     return next((code for code, label in STATUS_LABELS.items() if text in (code, label)), None)
 
 
-def _as_year(v: Any) -> bool:
-    if v is None or v == "":
-        return True
-    if _is_number(v):
-        return float(v).is_integer()
-    return bool(re.fullmatch(r"\s*\d{4}\s*", str(v)))
+FIRST_YEAR = 2008  # the regulations (政府信息公开条例) took effect in 2008
 
 
-_META_RULES: tuple[tuple[str, str, Callable[[Any], bool]], ...] = (
-    ("meta", f"template must be one of {', '.join(tpl.TEMPLATES)}",
-     lambda r: r["field"] != "template" or str(r["value"] or "") in tpl.TEMPLATES),
-    ("meta", "year is not a whole number",
-     lambda r: r["field"] != "year" or _as_year(r["value"])),
-    ("meta", f"status must be one of {', '.join(STATUS_LABELS.values())}",
-     lambda r: r["field"] != "status" or _status_code(r["value"]) is not None),
-)
+def _as_year(v: Any) -> int | None:
+    """A year the reports can have (2008 … next year), or None."""
+    whole = _is_number(v) and float(v).is_integer()
+    if not (whole or isinstance(v, str) and re.fullmatch(r"\s*\d{4}\s*", v)):
+        return None
+    year = int(v)
+    return year if FIRST_YEAR <= year <= date.today().year + 1 else None
 
 
-def cell_table(sheets: dict[str, list[tuple[Any, ...]]], template: str) -> petl.Table:
+def _meta_rules() -> tuple[tuple[str, str, Callable[[Any], bool]], ...]:
+    return (
+        ("meta", _("这一行（{label}）被删除了"), lambda r: r["present"]),
+        ("meta", _("模板应为 {templates}").format(templates=" 或 ".join(tpl.TEMPLATES)),
+         lambda r: r["field"] != "template" or str(r["value"] or "") in tpl.TEMPLATES),
+        ("meta", _("年度应为 {first} 至 {last} 之间的整数").format(
+            first=FIRST_YEAR, last=date.today().year + 1),
+         lambda r: r["field"] != "year" or _as_year(r["value"]) is not None),
+        ("meta", _("机关名称不能为空"),
+         lambda r: r["field"] != "agency" or bool(str(r["value"] or "").strip())),
+        ("meta", _("状态应为 {statuses}").format(statuses=" 或 ".join(STATUS_LABELS.values())),
+         lambda r: r["field"] != "status" or _status_code(r["value"]) is not None),
+    )
+
+
+# Meta fields that must be there (their rows cannot be deleted).
+_REQUIRED = ("report_id", "agency", "year", "template", "status")
+
+
+def cell_table(sheets: dict[str, list[list[Any]]], template: str,
+               formulas: dict[str, dict[tuple[int, int], str]] | None = None) -> petl.Table:
     """The template's cells as read: one row per cell with where it should be, the codes
-    found there and its value (a whitespace-only text counts as empty)."""
+    found there, its value (a whitespace-only text counts as empty), the formula it holds
+    unless it is ogi's own (``derived_formula``) and the labels of its row and column."""
     spec = tpl.spec_index(template)
     where = positions(template)
+    formulas = formulas or {}
     data = []
     for key, (sheet, r, c, code_row) in where.items():
         value = _at(sheets[sheet], r, c)
         if isinstance(value, str) and not value.strip():
             value = None
+        formula = formulas.get(sheet, {}).get((r, c))
+        if formula is not None and formula == derived_formula(template, key):
+            formula = ""  # ogi's own total of its parts: recomputed on reading
         data.append((sheet, r, c, code_row, key[1], key[2], spec[key].kind,
-                     _at(sheets[sheet], r, 1), _at(sheets[sheet], code_row, c), value))
+                     _at(sheets[sheet], r, 1), _at(sheets[sheet], code_row, c), value,
+                     formula, spec[key].item_label, spec[key].measure_label))
     return petl.wrap([_CELL_HEADER, *data])
+
+
+PROBLEM_HEADER = ("file", "where", "label", "value", "what")
 
 
 def problem_table(name: str, table: petl.Table,
                   rules: tuple[tuple[str, str, Callable[[Any], bool]], ...],
-                  where: Callable[[str, dict[str, Any]], tuple[str, Any]]) -> petl.Table:
-    """``petl.validate`` ``table`` against ``rules`` -> a table of problems
-    (file, where, value, what), the first failing rule of each row only."""
-    empty = petl.wrap([("file", "where", "value", "what")])
-    # A clean workbook (the common case) is told with the same rules on plain dicts: petl's
-    # row records made validation half the cost of reading a workbook.
-    header = petl.header(table)
-    rows = [dict(zip(header, values, strict=True)) for values in petl.data(table)]
-    if all(fn(row) for row in rows for _, _, fn in rules):
-        return empty
-    constraints = [dict(name=str(n), assertion=fn) for n, (_, _, fn) in enumerate(rules)]
-    found = petl.wrap(list(iter(petl.validate(table, constraints=constraints))))
-    if found.nrows() == 0:
-        return empty
-    found = found.convert("name", int).sort(("row", "name"))
-    rows = list(petl.dicts(table))
-    out = []
-    for p in petl.dicts(petl.groupselectfirst(found, "row", presorted=True)):
-        row = rows[p["row"] - 1]
-        subject, message = rules[p["name"]][:2]
-        at, value = where(subject, row)
-        out.append((name, at, "" if value is None else str(value), message.format(**row)))
-    return petl.wrap([("file", "where", "value", "what"), *dict.fromkeys(out)])
+                  where: Callable[[str, dict[str, Any]], tuple[str, str, Any]]) -> petl.Table:
+    """``table`` checked against ``rules`` in one pass -> a table of problems (file, where,
+    label, value, what): the first failing rule of each row, and a moved row or column once
+    per sheet (every row below a deleted one is out of place too)."""
+    out: dict[tuple[str, str, str, str, str], None] = {}
+    moved: set[tuple[Any, str]] = set()
+    for row in petl.dicts(table):
+        failed = next(((subject, message) for subject, message, ok in rules if not ok(row)),
+                      None)
+        if failed is None:
+            continue
+        subject, message = failed
+        if subject in ("row", "column"):
+            if (row.get("sheet"), subject) in moved:
+                continue
+            moved.add((row.get("sheet"), subject))
+        at, label, value = where(subject, row)
+        out[(name, at, label, "" if value is None else str(value), message.format(**row))] = None
+    return petl.wrap([PROBLEM_HEADER, *out])
 
 
-def _cell_where(subject: str, row: dict[str, Any]) -> tuple[str, Any]:
+def _cell_where(subject: str, row: dict[str, Any]) -> tuple[str, str, Any]:
+    label = f"{row['item_label']}／{row['measure_label']}"
     if subject == "row":
-        return address(row["sheet"], row["row"], 1), row["found_item"]
+        return address(row["sheet"], row["row"], 1), row["item_label"], row["found_item"]
     if subject == "column":
-        return address(row["sheet"], row["code_row"], row["col"]), row["found_measure"]
-    return address(row["sheet"], row["row"], row["col"]), row["value"]
+        return (address(row["sheet"], row["code_row"], row["col"]), row["measure_label"],
+                row["found_measure"])
+    return address(row["sheet"], row["row"], row["col"]), label, row["value"]
 
 
 def _problems(table: petl.Table) -> list[Problem]:
-    return [Problem(r["file"], r["where"], r["what"], r["value"]) for r in petl.dicts(table)]
+    return [Problem(r["file"], r["where"], r["what"], r["value"], r["label"])
+            for r in petl.dicts(table)]
 
 
-def _sheet_names(path: Path) -> list[str]:
-    return list(_sheets(path))
+def _locked(path: Path) -> int:
+    """1 while the workbook is open in Excel (its lock file beside it), else 0."""
+    return int(Path(path.parent, f"~${path.name}").exists())
 
 
-def read_workbook(path: str | Path) -> Report:
-    """Read a review workbook back into a ``Report``. Every problem found is collected and
-    raised together as one ``WorkbookError`` naming ``sheet!cell``: a bad workbook is refused
-    whole."""
-    path = Path(path)
+def _open_problems(path: Path) -> list[Problem]:
+    """The sheets a review workbook must have, or why it cannot be read at all."""
     name = path.name
-    problems: list[Problem] = []
-    if Path(path.parent, f"~${name}").exists():
-        problems.append(Problem(name, "-", "the workbook is open in Excel (lock file "
-                                           f"~${name}); close it and load again"))
+    problems = []
+    if _locked(path):
+        problems.append(Problem(name, "-", _("工作簿正在 Excel 中打开（有锁文件 ~${name}）："
+                                             "关闭后再载入").format(name=name)))
     try:
-        present = _sheet_names(path)
-    except (zipfile.BadZipFile, InvalidFileException, OSError, KeyError, ValueError) as e:
-        raise WorkbookError(path, problems + [
-            Problem(name, "-", f"not a readable .xlsx workbook ({e})")]) from e
-    missing = [s for s in (META_SHEET, *tpl.SECTIONS, CELLS_SHEET) if s not in present]
-    if missing:
-        raise WorkbookError(path, problems + [Problem(name, s, "sheet missing or renamed")
-                                              for s in missing])
-    sheets = {s: _rows(path, s) for s in (META_SHEET, *tpl.SECTIONS, CELLS_SHEET)}
-    text_rows = _rows(path, TEXT_SHEET) if TEXT_SHEET in present else []  # optional
+        present = list(_sheets(path))
+    except WorkbookError as e:
+        return problems + e.problems
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as e:
+        return problems + [Problem(name, "-", _("不是可读的 .xlsx 工作簿（{error}）").format(
+            error=e))]
+    return problems + [Problem(name, s, _("工作表缺失或被改名"))
+                       for s in (META_SHEET, *tpl.SECTIONS, CELLS_SHEET) if s not in present]
 
-    # meta: one row per field, found by its code; a field's problem is named by its own row.
-    meta_rows = [(str(row[META_CODE_COL - 1]), _at(sheets[META_SHEET], r, META_VALUE_COL), r)
-                 for r, row in enumerate(sheets[META_SHEET][1:], 2) if row and row[0]]
-    meta = {field: value for field, value, _ in meta_rows}
-    if "template" not in meta:  # a missing template row is a problem too
-        meta_rows.append(("template", None, META_FIELDS.index("template") + 2))
+
+def _meta(path: Path) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
+    """The meta fields by code, the row each is on, and their problems."""
+    rows = _rows(path, META_SHEET)
+    found = {str(row[META_CODE_COL - 1]): r for r, row in enumerate(rows[1:], 2)
+             if row and row[0]}
+    meta = {f: _at(rows, r, META_VALUE_COL) for f, r in found.items()}
+    checked = [(f, meta.get(f), found.get(f, META_FIELDS.index(f) + 2), f in found,
+                META_LABELS.get(f, f)) for f in dict.fromkeys((*_REQUIRED, *found))
+               if f in META_FIELDS]
+    formulas = _opened(path)[1].sheets.get(META_SHEET, SheetScan()).formulas
+    problems = [Problem(path.name, address(META_SHEET, r, META_VALUE_COL),
+                        _("这里是公式：只能填文字"), formulas[(r, META_VALUE_COL)],
+                        META_LABELS.get(f, f))
+                for f, r in found.items() if (r, META_VALUE_COL) in formulas]
     problems += _problems(problem_table(
-        name, petl.wrap([("field", "value", "at"), *meta_rows]), _META_RULES,
-        lambda _subject, row: (address(META_SHEET, row["at"], META_VALUE_COL), row["value"])))
-    template = str(meta.get("template") or "")
-    if template not in tpl.TEMPLATES:
-        raise WorkbookError(path, problems)
+        path.name, petl.wrap([("field", "value", "at", "present", "label"), *checked]),
+        _meta_rules(),
+        lambda _s, row: (address(META_SHEET, row["at"], META_VALUE_COL), row["label"],
+                         row["value"])))
+    return meta, found, problems
 
-    header = tuple(sheets[CELLS_SHEET][0]) if sheets[CELLS_SHEET] else ()
-    if header[:len(CELLS_COLUMNS)] != CELLS_COLUMNS:
-        problems.append(Problem(name, f"{CELLS_SHEET}!A1",
-                                "hidden sheet _cells changed: its header is not "
-                                + ",".join(CELLS_COLUMNS)))
-    cells = cell_table(sheets, template)
-    problems += _problems(problem_table(name, cells, _CELL_RULES, _cell_where))
-    if problems:
-        raise WorkbookError(path, problems)
 
-    year = meta.get("year")
-    year = int(float(str(year).strip())) if year not in (None, "") else None
-    report = Report(
-        report_id=str(meta.get("report_id") or path.stem), template=template,
-        agency=meta.get("agency"), year=year, source_file=str(meta.get("source_file") or ""),
-        sha256=str(meta.get("sha256") or ""), extracted_at=str(meta.get("extracted_at") or ""),
+def stored_stamp(path: str | Path) -> dict[str, str]:
+    """What ogi wrote on the hidden ``_ogi`` sheet (fingerprint, report id, the workbook's
+    own file name, the source's provenance); empty for an older or foreign workbook."""
+    try:
+        rows = _rows(Path(path), OGI_SHEET)
+    except KeyError:
+        return {}
+    return {str(r[0]): str(r[1]) for r in rows[1:] if r and r[0] and r[1] not in (None, "")}
+
+
+# Provenance on the meta sheet (locked) and where ogi also keeps it (the _ogi sheet).
+_PROVENANCE = {"report_id": "report_id", "source_file": "source_file",
+               "sha256": "source_sha256", "extracted_at": "extracted_at"}
+
+
+def _provenance(path: Path, meta: dict[str, Any], rows: dict[str, int],
+                warnings: list[Problem] | None) -> dict[str, str]:
+    """The provenance extraction recorded: a reviewer's edit of it (the cells are locked,
+    but a file can be edited by other means) is ignored, with a warning."""
+    stamp = stored_stamp(path)
+    kept = {}
+    for field_, key in _PROVENANCE.items():
+        shown = str(meta.get(field_) or "")
+        kept[field_] = stamp.get(key, shown)
+        if kept[field_] != shown and warnings is not None:
+            warnings.append(Problem(
+                path.name, address(META_SHEET, rows.get(field_, 2), META_VALUE_COL),
+                _("这是提取时记录的，不能修改：改动已忽略（保留「{kept}」）").format(
+                    kept=kept[field_]), shown, META_LABELS[field_]))
+    return kept
+
+
+def _report(path: Path, meta: dict[str, Any], kept: dict[str, str],
+            text_rows: list[list[Any]]) -> Report:
+    return Report(
+        report_id=kept["report_id"] or path.stem, template=str(meta["template"]),
+        agency=str(meta["agency"]).strip(), year=_as_year(meta.get("year")),
+        source_file=kept["source_file"], sha256=kept["sha256"],
+        extracted_at=kept["extracted_at"],
         status=_status_code(meta.get("status")) or "extracted",
-        reviewer=str(meta.get("reviewer") or ""),
-        note=str(meta.get("note") or ""),
+        reviewer=str(meta.get("reviewer") or "").strip(), note=str(meta.get("note") or ""),
         narrative={str(r[0]): (str(r[1] or ""), str(r[2] or "")) for r in text_rows[1:]
                    if r and r[0] and len(r) > 2 and r[2]})
 
-    provenance = {tuple(row[:3]): dict(zip(CELLS_COLUMNS, row, strict=False))
-                  for row in sheets[CELLS_SHEET][1:] if row and row[0]}
+
+def _fill_cells(report: Report, cells: petl.Table, provenance: list[list[Any]]) -> None:
+    by_key = {tuple(row[:3]): dict(zip(CELLS_COLUMNS, row, strict=False))
+              for row in provenance[1:] if row and row[0]}
     for row in petl.dicts(cells):
         key = (row["sheet"], row["item"], row["measure"])
-        p = provenance.get(key, {})
+        p = by_key.get(key, {})
         confidence = p.get("confidence")
         report.cells[key] = Cell(
             *key, value=typed_value(row["value"], row["kind"]), printed=p.get("printed"),
             page=p.get("page"), box=decode_box(p.get("box")), flags=decode_flags(p.get("flags")),
             note=p.get("note") or "",
             confidence=float(confidence) if confidence not in (None, "") else None)
-    _follow_parts(report)
+
+
+def read_workbook(path: str | Path, warnings: list[Problem] | None = None) -> Report:
+    """Read a review workbook back into a ``Report``. Every problem found is collected and
+    raised together as one ``WorkbookError`` naming ``sheet!cell``: a bad workbook is refused
+    whole. What is worth saying but not refusing goes into ``warnings``, when given."""
+    path = Path(path)
+    problems = _open_problems(path)
+    if len(problems) > _locked(path):  # more than the lock file: cannot be read
+        raise WorkbookError(path, problems)
+    sheets = _sheets(path)
+    meta, rows, found = _meta(path)
+    problems += found
+    template = str(meta.get("template") or "")
+    if template not in tpl.TEMPLATES:
+        raise WorkbookError(path, problems)
+    header = tuple(sheets[CELLS_SHEET][0]) if sheets[CELLS_SHEET] else ()
+    if header[:len(CELLS_COLUMNS)] != CELLS_COLUMNS:
+        problems.append(Problem(path.name, f"{CELLS_SHEET}!A1",
+                                _("隐藏的 _cells 表被改动：表头应为 {header}").format(
+                                    header=",".join(CELLS_COLUMNS))))
+    cells = cell_table(sheets, template,
+                       {s: x.formulas for s, x in _opened(path)[1].sheets.items()})
+    problems += _problems(problem_table(path.name, cells, _cell_rules(), _cell_where))
+    if problems:
+        raise WorkbookError(path, problems)
+    report = _report(path, meta, _provenance(path, meta, rows, warnings),
+                     sheets.get(TEXT_SHEET, []))
+    _fill_cells(report, cells, sheets[CELLS_SHEET])
+    follow_parts(report, {(r["sheet"], r["item"], r["measure"]) for r in petl.dicts(cells)
+                          if r["formula"] is None and r["value"] is not None})
     return report
 
 
-def _follow_parts(report: Report) -> None:
-    """A derived total holds ogi's live formula; a file saved by a program that does not
-    calculate (a script through openpyxl) keeps the formula without its value: such a
-    total is computed from its parts as read. (Writer's stop-gap until the loader's own
-    recomputation of derived totals lands.)"""
+def follow_parts(report: Report, typed: set[Key] | frozenset[Key] = frozenset()) -> None:
+    """A derived total (one the report did not print) is the sum of its parts as they are
+    now, so a corrected part carries its total with it; blank while a part is blank (never
+    an invented 0); it stays marked derived. A number a reviewer typed over ogi's formula
+    (``typed``) is theirs: kept, and no longer marked derived when it differs."""
     for key, cell in report.cells.items():
         parts = derived_parts(report.template, key) if DERIVED in cell.flags else None
-        if parts and cell.value is None:
-            values = [report.cells[k].value for k in parts]
-            if None not in values:
-                cell.value = sum(values)  # type: ignore[arg-type]
+        if not parts:
+            continue
+        values = [report.cells[k].value for k in parts]
+        total = None if None in values else sum(values)  # type: ignore[arg-type]
+        if key in typed and cell.value != total:
+            cell.flags = [f for f in cell.flags if f != DERIVED]
+        else:
+            cell.value = total
 
 
 def stored_source_sha256(path: str | Path) -> str | None:
-    """The source PDF's sha256 recorded on the meta sheet (cheap: one sheet is read)."""
+    """The source PDF's sha256 recorded with the workbook (None when it cannot be read)."""
     try:
-        rows = _rows(Path(path), META_SHEET)
-    except (KeyError, zipfile.BadZipFile, InvalidFileException, OSError):
+        value = stored_stamp(path).get("source_sha256")
+        if value is None:  # older workbooks: only on the meta sheet
+            rows = _rows(Path(path), META_SHEET)
+            value = {str(r[0]): _at(rows, n, META_VALUE_COL)
+                     for n, r in enumerate(rows[1:], 2) if r and r[0]}.get("sha256")
+    except (KeyError, WorkbookError, OSError):
         return None
-    value = {str(r[0]): _at(rows, n, META_VALUE_COL)
-             for n, r in enumerate(rows[1:], 2) if r and r[0]}.get("sha256")
     return str(value) if value else None
 
 
 def stored_fingerprint(path: str | Path) -> str | None:
     """The fingerprint written with the workbook, or None (an older or foreign workbook)."""
-    try:
-        rows = _rows(Path(path), OGI_SHEET)
-    except KeyError:
-        return None
-    found = {str(r[0]): r[1] for r in rows[1:] if r and r[0]}
-    value = found.get("fingerprint")
-    return str(value) if value else None
+    return stored_stamp(path).get("fingerprint")
 
 
 def extracted_values(path: str | Path) -> dict[Key, Any]:

@@ -29,6 +29,17 @@ def meta_cell(field: str) -> str:
     return f"{get_column_letter(META_VALUE_COL)}{META_FIELDS.index(field) + 2}"
 
 
+def other_year(src: Path, report_id: str, year: int) -> Path:
+    """A genuine workbook of another report made from ``src`` (as ``ogi extract`` would
+    have written it: a copy of the file itself is refused as a forgery), beside it."""
+    from etl.sheets import write_workbook
+    from etl.sheets_read import read_workbook
+
+    report = read_workbook(src)
+    report.report_id, report.year, report.source_file = report_id, year, f"{report_id}.pdf"
+    return write_workbook(report, src.with_name(f"{report_id}.xlsx"))
+
+
 def expected(stem: str) -> dict:
     return json.loads((EXPECTED / f"{stem}.json").read_text(encoding="utf-8"))
 

@@ -15,7 +15,7 @@ from etl.cli import cli
 from etl.layout import address, layout
 from etl.load import load
 from etl.report import Report
-from tests.conftest import SAMPLES, expected, meta_cell
+from tests.conftest import SAMPLES, expected, meta_cell, other_year
 
 
 def _cell(template: str, key: tuple[str, str, str]) -> str:
@@ -84,13 +84,13 @@ def test_reload_reads_only_changed_workbooks(sheets: Path, tmp_path: Path) -> No
 
 def test_crash_mid_load_leaves_the_database_as_it_was(sheets: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    import etl.load
+    import etl.store
 
     db = tmp_path / "ogi.db"
     load(sheets, db)
     before = _dump(db)
     calls = {"n": 0}
-    real = etl.load._cell_row
+    real = etl.store._cell_row
 
     def crash_after_50(report: Report, cell: object) -> dict:
         calls["n"] += 1
@@ -98,7 +98,7 @@ def test_crash_mid_load_leaves_the_database_as_it_was(sheets: Path, tmp_path: Pa
             raise RuntimeError("power cut")
         return real(report, cell)
 
-    monkeypatch.setattr(etl.load, "_cell_row", crash_after_50)
+    monkeypatch.setattr(etl.store, "_cell_row", crash_after_50)
     with pytest.raises(RuntimeError, match="power cut"):
         load(sheets, db, full=True)
     assert _dump(db) == before
@@ -117,8 +117,8 @@ def test_renamed_sheet_is_refused(sheets: Path, tmp_path: Path) -> None:
     wb["requests"].title = "申请"
     wb.save(path)
     problems = _refused(sheets, db)
-    assert len(problems) == 1 and problems[0].startswith("000_59d377ad04b23a3b.xlsx: ")
-    assert "requests" in problems[0] and "sheet missing or renamed" in problems[0]
+    assert len(problems) == 1 and problems[0].startswith("000_59d377ad04b23a3b.xlsx ")
+    assert "requests" in problems[0] and "工作表缺失或被改名" in problems[0]
     assert _dump(db) == before
 
 
@@ -129,15 +129,15 @@ def test_changed_template_is_refused(sheets: Path, tmp_path: Path) -> None:
     wb["meta"][meta_cell("template")] = "2019"
     wb.save(path)
     problems = _refused(sheets, db)
-    assert problems and all(p.startswith("000_59d377ad04b23a3b.xlsx: ") for p in problems)
-    assert any("active!" in p and "moved or deleted" in p for p in problems)
+    assert problems and all(p.startswith("000_59d377ad04b23a3b.xlsx ") for p in problems)
+    assert any("active!" in p and "被移动或删除" in p for p in problems)
 
 
 def test_workbook_open_in_excel_is_refused(sheets: Path, tmp_path: Path) -> None:
     db = tmp_path / "ogi.db"
     (sheets / "~$001_1f6271bab0582421.xlsx").write_bytes(b"lock")
     problems = _refused(sheets, db)
-    assert len(problems) == 1 and "open in Excel" in problems[0]
+    assert len(problems) == 1 and "Excel 中打开" in problems[0]
     assert "001_1f6271bab0582421.xlsx" in problems[0]
 
 
@@ -145,9 +145,8 @@ def test_cross_year_checks_between_two_reports_of_one_agency(sheets: Path, tmp_p
                                                              ) -> None:
     """Make a 2023 report of 吴忠市人民政府办公室 from its 2024 one: carried_out of 2023 must
     equal carried_in of 2024 (0 in every column there)."""
-    src = openpyxl.load_workbook(sheets / "000_59d377ad04b23a3b.xlsx")
-    src["meta"][meta_cell("report_id")] = "wz-2023"
-    src["meta"][meta_cell("year")] = 2023
+    src = openpyxl.load_workbook(other_year(sheets / "000_59d377ad04b23a3b.xlsx", "wz-2023",
+                                            2023))
     sheet, row, col = layout("2021")[("requests", "carried_out", "natural_person")]
     src[sheet].cell(row, col).value = 5  # breaks the chain for natural_person only
     src.save(sheets / "wz-2023.xlsx")
@@ -178,7 +177,8 @@ def test_bad_workbook_is_refused_and_database_keeps_its_rows(sheets: Path, tmp_p
     result = CliRunner().invoke(cli, ["load", "--sheets", str(sheets), "--db", str(db)])
     assert result.exit_code == 1
     bad = address(*layout("2021")[NEW_COMMERCIAL])
-    assert f"001_1f6271bab0582421.xlsx: {bad}: not a number" in result.stderr
+    label = "一、本年新收政府信息公开申请数量／商业企业"
+    assert f"001_1f6271bab0582421.xlsx {bad}（{label}）：应填数字，现为「n/a」" in result.stderr
     assert "载入 0 个，未改变 4 个，拒绝 1 个" in result.output
     assert _dump(db) == before
 
@@ -260,7 +260,7 @@ def test_touched_but_unchanged_workbook_is_not_reloaded(sheets: Path, tmp_path: 
 def test_ensure_schema_adds_columns_an_older_database_lacks(tmp_path: Path) -> None:
     from sqlite_utils import Database
 
-    from etl.load import ensure_schema
+    from etl.schema import ensure_schema
 
     db = Database(tmp_path / "old.db")
     db.execute("CREATE TABLE reports (report_id TEXT PRIMARY KEY, agency TEXT, year INTEGER)")
@@ -324,7 +324,7 @@ def _lock_file(path: Path) -> str:
     at all, so the lock matters for a changed one."""
     _set(("requests", "new", "natural_person"), 190)(path)
     path.with_name(f"~${path.name}").write_bytes(b"owner")
-    return "open in Excel"
+    return "Excel 中打开"
 
 
 BAD_WORKBOOKS = {

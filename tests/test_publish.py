@@ -29,7 +29,7 @@ from etl.errors import EtlError
 from etl.layout import META_VALUE_COL, layout
 from etl.load import load
 from etl.publish import default_metadata, ensure_views, inspect_data, make_datasette, metadata_for
-from tests.conftest import REPO
+from tests.conftest import REPO, other_year
 
 METADATA = yaml.safe_load((REPO / "metadata.yml").read_text(encoding="utf-8"))
 QUERIES = METADATA["databases"]["ogi"]["queries"]
@@ -71,8 +71,9 @@ def build_site_db(sample_sheets: Path, out: Path) -> Path:
     rules, year-on-year changes and corrections have rows), loaded by the real loader; then
     region columns, narrative text with its trigram index, and the views."""
     sheets = Path(shutil.copytree(sample_sheets, out / "sheets"))
-    wb = openpyxl.load_workbook(sheets / "000_59d377ad04b23a3b.xlsx")
-    _set_meta(wb, report_id="000_prev_2023", year=2023, status="reviewed", reviewer="张三")
+    wb = openpyxl.load_workbook(other_year(sheets / "000_59d377ad04b23a3b.xlsx",
+                                           "000_prev_2023", 2023))
+    _set_meta(wb, status="reviewed", reviewer="张三")
     for measure in ("natural_person", "total"):
         _set(wb, "2021", ("requests", "new", measure), 30)  # 2024: 187, over 5 times
         _set(wb, "2021", ("requests", "carried_out", measure), 4)  # 2024 carried in 0
@@ -284,7 +285,8 @@ def test_flagged_cells_and_corrections_in_chinese(site_db: Path) -> None:
 def test_every_table_and_column_is_described(site_db: Path) -> None:
     tables = METADATA["databases"]["ogi"]["tables"]
     conn = sqlite3.connect(site_db)
-    for name in ("reports", "cells", "checks", "corrections", "narrative", *DERIVED):
+    for name in ("reports", "cells", "checks", "corrections", "corrections_in_force",
+                 "narrative", *DERIVED):
         assert tables[name]["title"] and tables[name]["description"], name
         columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{name}")')]
         missing = set(columns) - set(tables[name].get("columns", {})) - {
@@ -597,7 +599,8 @@ def test_a_query_cannot_build_a_huge_value(site_db: Path) -> None:
 def test_report_page_marks_a_blank_cell(site_db: Path, tmp_path: Path) -> None:
     db = _copy(site_db, tmp_path)
     conn = sqlite3.connect(db)
-    conn.execute("UPDATE cells SET value = NULL, printed = NULL, flags = 'blank' WHERE "
+    conn.execute("UPDATE cells SET value = NULL, extracted = NULL, printed = NULL, flags = "
+                 "'blank' WHERE "
                  "report_id = ? AND section = 'requests' AND item = 'new' AND measure = "
                  "'research'", [RID])
     conn.commit()

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-import etl.load
+import etl.schema
 from etl.cli import cli
 from etl.errors import EtlError
 from tests.conftest import REPO
@@ -46,9 +46,9 @@ def test_reportlab_is_pinned_to_the_version_installed() -> None:
 
 def test_an_sqlite_without_trigram_is_named(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(etl.load, "sqlite_version", lambda db: (3, 31, 1))
+    monkeypatch.setattr(etl.schema, "sqlite_version", lambda db: (3, 31, 1))
     with pytest.raises(EtlError, match=r"SQLite 3\.31\.1 太旧：.*需要 SQLite 3\.34\.0 或更新"):
-        etl.load.ensure_schema(Database(tmp_path / "a.db"))
+        etl.schema.ensure_schema(Database(tmp_path / "a.db"))
     sheets = tmp_path / "sheets"
     assert CliRunner().invoke(cli, ["template", "--agency", "某县人民政府", "--year", "2024",
                                     "--sheets", str(sheets)]).exit_code == 0
@@ -60,6 +60,6 @@ def test_an_sqlite_without_trigram_is_named(tmp_path: Path,
 
 def test_this_sqlite_has_trigram(tmp_path: Path) -> None:
     db = Database(tmp_path / "a.db")
-    assert etl.load.sqlite_version(db) >= etl.load.TRIGRAM_SQLITE
-    etl.load.ensure_schema(db)
+    assert etl.schema.sqlite_version(db) >= etl.schema.TRIGRAM_SQLITE
+    etl.schema.ensure_schema(db)
     assert db["narrative"].detect_fts() == "narrative_fts"

@@ -88,12 +88,12 @@ def test_round_trip_returns_the_same_report(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("sheet", "cell", "value", "what"), [
-    ("requests", _cell(NEW_NP), "twelve", "not a number"),
-    ("requests", _cell(NEW_NP), -3, "negative count"),
-    ("requests", _cell(("requests", "carried_in", "commercial")), 2.5, "not a whole number"),
-    ("requests", _cell(NEW_NP), "#REF!", "formula error"),
+    ("requests", _cell(NEW_NP), "twelve", "应填数字"),
+    ("requests", _cell(NEW_NP), -3, "件数不能为负"),
+    ("requests", _cell(("requests", "carried_in", "commercial")), 2.5, "应填整数"),
+    ("requests", _cell(NEW_NP), "#REF!", "公式出错"),
     ("requests", _item_code(("requests", "granted", "natural_person")), "granted_typo",
-     "row moved or deleted"),
+     "行被移动或删除"),
 ])
 def test_bad_values_are_named_by_sheet_and_cell(sheets: Path, sheet: str, cell: str,
                                                  value: object, what: str) -> None:
@@ -157,13 +157,13 @@ def _problems(path: Path) -> list:
 
 
 @pytest.mark.parametrize(("sheet", "cell", "value", "what"), [
-    ("requests", _cell(NEW_NP), "#DIV/0!", "formula error"),
-    ("requests", _cell(NEW_NP), True, "not a number"),
-    ("active", _cell(("active", "fees", "amount_10k_yuan")), -1.5, "negative amount"),  # 万元
-    ("requests", _measure_code(NEW_NP), "natural_persn", "column moved or deleted"),
-    ("meta", meta_cell("year"), "二〇二四", "year is not a whole number"),
-    ("meta", meta_cell("status"), "done", "status must be one of 未审核, 已审核"),
-    ("meta", meta_cell("template"), "2020", "template must be one of 2021, 2019"),
+    ("requests", _cell(NEW_NP), "#DIV/0!", "公式出错"),
+    ("requests", _cell(NEW_NP), True, "应填数字"),
+    ("active", _cell(("active", "fees", "amount_10k_yuan")), -1.5, "金额不能为负"),  # 万元
+    ("requests", _measure_code(NEW_NP), "natural_persn", "列被移动或删除"),
+    ("meta", meta_cell("year"), "二〇二四", "年度应为"),
+    ("meta", meta_cell("status"), "done", "状态应为 未审核 或 已审核"),
+    ("meta", meta_cell("template"), "2020", "模板应为 2021 或 2019"),
 ])
 def test_more_bad_values_are_named_by_sheet_and_cell(sheets: Path, sheet: str, cell: str,
                                                       value: object, what: str) -> None:
@@ -196,7 +196,7 @@ def test_moved_row_is_reported_once_and_hides_its_values(sheets: Path) -> None:
     problems = _problems(path)
     assert [(p.where, p.value) for p in problems] == [
         (f"requests!{_item_code(key)}", "granted_typo")]
-    assert problems[0].what == "row moved or deleted: expected item granted"
+    assert problems[0].what == "行被移动或删除：这一行应是「三（一）予以公开」"
 
 
 def test_every_missing_sheet_is_named(sheets: Path) -> None:
@@ -206,7 +206,7 @@ def test_every_missing_sheet_is_named(sheets: Path) -> None:
     wb["active"].title = "主动公开"
     wb.save(path)
     assert {(p.where, p.what) for p in _problems(path)} == {
-        ("active", "sheet missing or renamed"), ("appeals", "sheet missing or renamed")}
+        ("active", "工作表缺失或被改名"), ("appeals", "工作表缺失或被改名")}
 
 
 def test_lock_file_and_bad_cells_are_reported_together(sheets: Path) -> None:
@@ -216,7 +216,7 @@ def test_lock_file_and_bad_cells_are_reported_together(sheets: Path) -> None:
     _edit(path, "appeals", _cell(key), "x")
     problems = _problems(path)
     assert [p.where for p in problems] == ["-", address(*layout("2021")[key])]
-    assert "open in Excel" in problems[0].what
+    assert "Excel 中打开" in problems[0].what
 
 
 def test_changed_hidden_cells_header_is_refused(sheets: Path) -> None:
@@ -227,13 +227,14 @@ def test_changed_hidden_cells_header_is_refused(sheets: Path) -> None:
 
 def test_problem_table_is_a_petl_table_of_file_where_value_what() -> None:
     table = problem_table(
-        "x.xlsx", petl.wrap([("a",), (1,), (-2,), ("z",)]),
-        (("value", "not a number", lambda r: isinstance(r["a"], int)),
-         ("value", "negative", lambda r: r["a"] >= 0)),
-        lambda _s, row: (f"s!A{row['a']}", row["a"]))
-    assert list(table) == [("file", "where", "value", "what"),
-                           ("x.xlsx", "s!A-2", "-2", "negative"),
-                           ("x.xlsx", "s!Az", "z", "not a number")]
+        "x.xlsx", petl.wrap([("a",), (1,), ("z",), (-2,), ("z",)]),
+        (("value", "应填数字", lambda r: isinstance(r["a"], int)),
+         ("value", "不能为负", lambda r: r["a"] >= 0)),
+        lambda _s, row: (f"s!A{row['a']}", "标签", row["a"]))
+    # in the rows' order, the first failing rule of each, the same problem once
+    assert list(table) == [("file", "where", "label", "value", "what"),
+                           ("x.xlsx", "s!Az", "标签", "z", "应填数字"),
+                           ("x.xlsx", "s!A-2", "标签", "-2", "不能为负")]
 
 
 def test_the_extra_cells_beside_the_grid_are_ignored(tmp_path: Path) -> None:

@@ -105,7 +105,7 @@ async def report_page(db: Any, report_id: str) -> dict | None:
             "WHERE report_id = :id", {"id": report_id})}
     checks = await _rows(db, "SELECT * FROM checks WHERE report_id = :id ORDER BY ok, rule, "
                              "subject", {"id": report_id})
-    corrections = await _rows(db, "SELECT * FROM corrections WHERE report_id = :id "
+    corrections = await _rows(db, "SELECT * FROM corrections_in_force WHERE report_id = :id "
                                   "ORDER BY logged_at", {"id": report_id})
     narrative = await _rows(db, "SELECT section, title, text FROM narrative WHERE report_id "
                                 "= :id ORDER BY section", {"id": report_id})

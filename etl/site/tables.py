@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from etl import template as tpl
 from etl.layout import STATUS_LABELS
-from etl.load import TOTALS_GROUPS, TOTALS_ROWS
 from etl.site import labels
+from etl.store import TOTALS_GROUPS, TOTALS_ROWS
 
 # report_totals columns (the loader's: TOTALS_ROWS, TOTALS_GROUPS and the appeals sums) as
 # the site names them.
@@ -190,7 +190,7 @@ def _corrections() -> Derived:
     select = """SELECT x.report_id, s.机关, s.年度, sec.short, coalesce(c.item_label, x.item),
   coalesce(c.measure_label, x.measure), x.extracted, x.corrected, x.address, x.reviewer,
   x.logged_at, x.section, x.item, x.measure
-FROM report_summary s JOIN corrections x ON x.report_id = s.report_id
+FROM report_summary s JOIN corrections_in_force x ON x.report_id = s.report_id
   LEFT JOIN site_sections sec ON sec.section = x.section
   LEFT JOIN cells c ON c.report_id = x.report_id AND c.section = x.section
     AND c.item = x.item AND c.measure = x.measure

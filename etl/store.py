@@ -1,0 +1,163 @@
+"""One report's rows in the database: ``write_report`` replaces them in the caller's
+transaction and logs what a reviewer changed since the last load, each change once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from etl import template as tpl
+from etl.checks import CheckResult, check_report
+from etl.layout import address, layout
+from etl.place import place_of
+from etl.report import DERIVED, Cell, Report, encode_box, encode_flags
+from etl.template import Key
+
+# Tables holding a report's rows, rewritten whenever it is loaded (corrections accumulate).
+REPORT_ROWS = ("cells", "checks", "narrative", "report_totals")
+# report_totals: the 总计 column of these rows, and of each of these groups' rows summed.
+TOTALS_ROWS = ("new", "carried_in", "granted", "partial", "handled_total", "carried_out")
+TOTALS_GROUPS = ("withheld", "unable", "rejected", "other")
+
+
+@dataclass(frozen=True)
+class Change:
+    """A value a reviewer changed, as one load found it."""
+
+    report_id: str
+    key: Key
+    address: str
+    label: str
+    extracted: Any
+    previous: Any
+    corrected: Any
+    kind: str  # "correction" | "revert" (back to the extracted value)
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def insert_rows(db: Database, table: str, rows: list[dict], verb: str = "INSERT") -> None:
+    """Plain executemany on the connection: sqlite-utils' per-row type inspection, and the
+    savepoint it wraps each statement in (FTS5 flushes its index at every savepoint), were
+    most of a load's time."""
+    if rows:
+        columns = list(rows[0])
+        db.conn.executemany(
+            f"{verb} INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})",
+            [tuple(r[c] for c in columns) for r in rows])
+
+
+def check_rows(report_id: str, results: list[CheckResult], previous: str | None = None
+                ) -> list[dict]:
+    return [{"report_id": report_id, "rule": r.rule, "subject": r.subject,
+             "expected": r.expected, "actual": r.actual, "ok": int(r.ok),
+             "previous_report_id": previous} for r in results]
+
+
+def _cell_row(report: Report, cell: Cell) -> dict:
+    return {"report_id": report.report_id, "section": cell.section, "item": cell.item,
+            "measure": cell.measure, "value": cell.value,
+            "item_label": tpl.item_label(report.template, cell.section, cell.item),
+            "measure_label": tpl.measure_label(report.template, cell.section, cell.measure),
+            "printed": cell.printed, "page": cell.page, "box": encode_box(cell.box),
+            "flags": encode_flags(cell.flags), "derived": int(DERIVED in cell.flags),
+            "note": cell.note}
+
+
+def _sum(values: list) -> float | int | None:
+    """SQL's sum(): NULLs skipped, NULL when there is nothing to add."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def totals_row(report: Report) -> dict:
+    """A report's headline numbers (the 总计 column of section 三, the totals of section
+    四), kept in ``report_totals`` so that questions across thousands of reports read one
+    row per report instead of summing two million cells."""
+    def total(group: str) -> float | int | None:
+        rows = tpl.group_items(report.template, "requests", group) or (
+            (group,) if group in tpl.items(report.template, "requests") else ())
+        return _sum([report.value("requests", i, "total") for i in rows])
+
+    groups = tpl.items(report.template, "appeals")
+    return {"report_id": report.report_id,
+            **{item: report.value("requests", item, "total") for item in TOTALS_ROWS},
+            **{group: total(group) for group in TOTALS_GROUPS},
+            "appeals_total": _sum([report.value("appeals", g, "total") for g in groups]),
+            "appeals_corrected": _sum([report.value("appeals", g, "corrected")
+                                       for g in groups])}
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is b
+    try:
+        return abs(float(a) - float(b)) < 1e-9
+    except (TypeError, ValueError):
+        return a == b
+
+
+def _changes(db: Database, report: Report, extracted: dict[Key, Any]) -> list[Change]:
+    """The cells whose value differs from what the database held for them (or, for a cell
+    extracted anew, from the extraction): one change each. A derived total follows its
+    parts and is not a change of its own."""
+    before = {(s, i, m): (v, x) for s, i, m, v, x in db.conn.execute(
+        "SELECT section, item, measure, value, extracted FROM cells WHERE report_id = ?",
+        [report.report_id])}
+    where = layout(report.template)
+    spec = tpl.spec_index(report.template)
+    out = []
+    for key, cell in report.cells.items():
+        if DERIVED in cell.flags or key not in where:
+            continue
+        was = extracted.get(key)
+        value, had = before.get(key, (was, was))
+        previous = value if _same(had, was) else was  # re-extracted: compare with that
+        if _same(previous, cell.value):
+            continue
+        out.append(Change(report.report_id, key, address(*where[key]),
+                          f"{spec[key].item_label}／{spec[key].measure_label}", was, previous,
+                          cell.value, "revert" if _same(was, cell.value) else "correction"))
+    return out
+
+
+def write_report(db: Database, report: Report, workbook: str, extracted: dict[Key, Any],
+                 stamp: dict | None = None) -> list[Change]:
+    """Replace ``report``'s rows (inside the caller's transaction); returns the changes
+    logged in ``corrections``."""
+    changes = _changes(db, report, extracted)
+    results = check_report(report)
+    for table in REPORT_ROWS:
+        db.conn.execute(f"DELETE FROM {table} WHERE report_id = ?", [report.report_id])
+    place = place_of(report.agency)  # from the agency as the reviewer left it
+    cells = report.cells.values()
+    insert_rows(db, "reports", [{
+        "report_id": report.report_id, "agency": report.agency, "year": report.year,
+        "template": report.template, "source_file": report.source_file,
+        "sha256": report.sha256, "extracted_at": report.extracted_at,
+        "status": report.status, "reviewer": report.reviewer, "note": report.note,
+        "province": place.province, "city": place.city, "county": place.county,
+        "adcode": place.adcode, "level": place.level,
+        "workbook": workbook, **(stamp or {}), "loaded_at": now(),
+        "cells_blank": sum(c.value is None for c in cells),
+        "cells_derived": sum(DERIVED in c.flags for c in cells),
+        "checks_failed": sum(not r.ok for r in results)}], verb="INSERT OR REPLACE")
+    insert_rows(db, "cells", [{**_cell_row(report, c), "extracted": extracted.get(c.key)}
+                              for c in cells])
+    insert_rows(db, "checks", check_rows(report.report_id, results))
+    insert_rows(db, "report_totals", [totals_row(report)])
+    insert_rows(db, "narrative", [{"report_id": report.report_id, "section": number,
+                                   "title": title, "text": text}
+                                  for number, (title, text) in report.narrative.items()])
+    insert_rows(db, "corrections", [
+        {"report_id": c.report_id, "section": c.key[0], "item": c.key[1], "measure": c.key[2],
+         "extracted": c.extracted, "previous": c.previous, "corrected": c.corrected,
+         "kind": c.kind, "address": c.address, "reviewer": report.reviewer,
+         "logged_at": now()} for c in changes])
+    return changes
