@@ -316,6 +316,11 @@ def _provenance(path: Path, meta: dict[str, Any], rows: dict[str, int],
     for field_, key in _PROVENANCE.items():
         shown = str(meta.get(field_) or "")
         kept[field_] = stamp.get(key, shown)
+        if field_ == "report_id" and kept[field_] != shown:
+            raise WorkbookError(path, [Problem(
+                path.name, address(META_SHEET, rows.get(field_, 2), META_VALUE_COL),
+                _("报告编号被改动：这个工作簿是报告「{report}」的，不能改成另一份报告").format(
+                    report=kept[field_]), shown, META_LABELS[field_])])
         if kept[field_] != shown and warnings is not None:
             warnings.append(Problem(
                 path.name, address(META_SHEET, rows.get(field_, 2), META_VALUE_COL),
