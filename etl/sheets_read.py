@@ -186,6 +186,13 @@ _REQUIRED = ("report_id", "agency", "year", "template", "status")
 
 def cell_table(sheets: dict[str, list[list[Any]]], template: str,
                formulas: dict[str, dict[tuple[int, int], str]] | None = None) -> petl.Table:
+    """``cell_rows`` as a petl table."""
+    return petl.fromdicts(cell_rows(sheets, template, formulas), header=_CELL_HEADER)
+
+
+def cell_rows(sheets: dict[str, list[list[Any]]], template: str,
+              formulas: dict[str, dict[tuple[int, int], str]] | None = None
+              ) -> list[dict[str, Any]]:
     """The template's cells as read: one row per cell with where it should be, the codes
     found there, its value (a whitespace-only text counts as empty), the formula it holds
     unless it is ogi's own (``derived_formula``) and the labels of its row and column."""
@@ -200,10 +207,11 @@ def cell_table(sheets: dict[str, list[list[Any]]], template: str,
         formula = formulas.get(sheet, {}).get((r, c))
         if formula is not None and formula == derived_formula(template, key):
             formula = ""  # ogi's own total of its parts: recomputed on reading
-        data.append((sheet, r, c, code_row, key[1], key[2], spec[key].kind,
-                     _at(sheets[sheet], r, 1), _at(sheets[sheet], code_row, c), value,
-                     formula, spec[key].item_label, spec[key].measure_label))
-    return petl.wrap([_CELL_HEADER, *data])
+        data.append(dict(zip(_CELL_HEADER, (
+            sheet, r, c, code_row, key[1], key[2], spec[key].kind, _at(sheets[sheet], r, 1),
+            _at(sheets[sheet], code_row, c), value, formula, spec[key].item_label,
+            spec[key].measure_label), strict=True)))
+    return data
 
 
 PROBLEM_HEADER = ("file", "where", "label", "value", "what")
@@ -215,9 +223,15 @@ def problem_table(name: str, table: petl.Table,
     """``table`` checked against ``rules`` in one pass -> a table of problems (file, where,
     label, value, what): the first failing rule of each row, and a moved row or column once
     per sheet (every row below a deleted one is out of place too)."""
+    return petl.wrap([PROBLEM_HEADER, *_problem_rows(name, petl.dicts(table), rules, where)])
+
+
+def _problem_rows(name: str, rows: Any, rules: tuple[tuple[str, str, Callable[[Any], bool]], ...],
+                  where: Callable[[str, dict[str, Any]], tuple[str, str, Any]]
+                  ) -> list[tuple[str, str, str, str, str]]:
     out: dict[tuple[str, str, str, str, str], None] = {}
     moved: set[tuple[Any, str]] = set()
-    for row in petl.dicts(table):
+    for row in rows:
         failed = next(((subject, message) for subject, message, ok in rules if not ok(row)),
                       None)
         if failed is None:
@@ -229,7 +243,7 @@ def problem_table(name: str, table: petl.Table,
             moved.add((row.get("sheet"), subject))
         at, label, value = where(subject, row)
         out[(name, at, label, "" if value is None else str(value), message.format(**row))] = None
-    return petl.wrap([PROBLEM_HEADER, *out])
+    return list(out)
 
 
 def _cell_where(subject: str, row: dict[str, Any]) -> tuple[str, str, Any]:
@@ -242,9 +256,11 @@ def _cell_where(subject: str, row: dict[str, Any]) -> tuple[str, str, Any]:
     return address(row["sheet"], row["row"], row["col"]), label, row["value"]
 
 
-def _problems(table: petl.Table) -> list[Problem]:
-    return [Problem(r["file"], r["where"], r["what"], r["value"], r["label"])
-            for r in petl.dicts(table)]
+def _problems(rows: Any) -> list[Problem]:
+    """Problems from a problem table or from its rows (file, where, label, value, what)."""
+    if isinstance(rows, petl.Table):
+        rows = petl.data(rows)
+    return [Problem(f, where, what, value, label) for f, where, label, value, what in rows]
 
 
 def _locked(path: Path) -> int:
@@ -342,10 +358,11 @@ def _report(path: Path, meta: dict[str, Any], kept: dict[str, str],
                    if r and r[0] and len(r) > 2 and r[2]})
 
 
-def _fill_cells(report: Report, cells: petl.Table, provenance: list[list[Any]]) -> None:
+def _fill_cells(report: Report, cells: list[dict[str, Any]], provenance: list[list[Any]]
+                ) -> None:
     by_key = {tuple(row[:3]): dict(zip(CELLS_COLUMNS, row, strict=False))
               for row in provenance[1:] if row and row[0]}
-    for row in petl.dicts(cells):
+    for row in cells:
         key = (row["sheet"], row["item"], row["measure"])
         p = by_key.get(key, {})
         confidence = p.get("confidence")
@@ -375,15 +392,15 @@ def read_workbook(path: str | Path, warnings: list[Problem] | None = None) -> Re
         problems.append(Problem(path.name, f"{CELLS_SHEET}!A1",
                                 _("隐藏的 _cells 表被改动：表头应为 {header}").format(
                                     header=",".join(CELLS_COLUMNS))))
-    cells = cell_table(sheets, template,
-                       {s: x.formulas for s, x in _opened(path)[1].sheets.items()})
-    problems += _problems(problem_table(path.name, cells, _cell_rules(), _cell_where))
+    cells = cell_rows(sheets, template,
+                      {s: x.formulas for s, x in _opened(path)[1].sheets.items()})
+    problems += _problems(_problem_rows(path.name, cells, _cell_rules(), _cell_where))
     if problems:
         raise WorkbookError(path, problems)
     report = _report(path, meta, _provenance(path, meta, rows, warnings),
                      sheets.get(TEXT_SHEET, []))
     _fill_cells(report, cells, sheets[CELLS_SHEET])
-    follow_parts(report, {(r["sheet"], r["item"], r["measure"]) for r in petl.dicts(cells)
+    follow_parts(report, {(r["sheet"], r["item"], r["measure"]) for r in cells
                           if r["formula"] is None and r["value"] is not None})
     return report
 

@@ -10,6 +10,7 @@ calamine reads as empty).
 
 from __future__ import annotations
 
+import html
 import os
 import posixpath
 import re
@@ -138,6 +139,52 @@ class _SheetReader:
             self.text = None
 
 
+# The fast reading of a sheet part, for XML as spreadsheet programs write it (no namespace
+# prefixes, every cell with its r="A1"); the expat reader above for anything else.
+_ROW_R = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
+_CELL_R = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"')
+_CELL_ANY = re.compile(rb'<c[\s/>]')
+_PREFIXED = re.compile(rb'<\w+:(?:c|row|f|v)\b')
+_FORMULA = re.compile(rb'<f\b[^>]*?(?:/>|>(.*?)</f>)', re.S)
+_ERROR = re.compile(rb'<c\b([^>]*?)\bt="e"[^>]*>(?:<f\b.*?</f>|<f[^>]*/>)?<v>(.*?)</v>', re.S)
+_R_ATTR = re.compile(rb'\br="([A-Z]+)(\d+)"')
+
+
+def _at(tag: bytes) -> tuple[int, int] | None:
+    ref = _R_ATTR.search(tag)
+    return None if ref is None else (int(ref.group(2)), _col_number(ref.group(1).decode()))
+
+
+def _fast_sheet(part: str, data: bytes) -> SheetScan | None:
+    """``SheetScan`` of a sheet part by regular expressions; None when the XML is not as
+    spreadsheet programs write it (a cell without ``r``, namespace prefixes)."""
+    cells = _CELL_R.findall(data)
+    if len(cells) != len(_CELL_ANY.findall(data)) or _PREFIXED.search(data):
+        return None
+    reader = _SheetReader(part)
+    rows = [int(r) for r in _ROW_R.findall(data)] + [int(r) for _, r in cells]
+    letters = {c for c, _ in cells}
+    reader._extent(max(rows, default=0),
+                   max((_col_number(c.decode()) for c in letters), default=0))
+    scan = reader.scan
+    for f in _FORMULA.finditer(data):
+        start = data.rfind(b"<c ", 0, f.start())
+        at = _at(data[start:data.index(b">", start)]) if start >= 0 else None
+        if at is not None:
+            scan.formulas[at] = "=" + html.unescape((f.group(1) or b"").decode())
+    for e in _ERROR.finditer(data):
+        if (at := _at(e.group(1))) is not None:
+            scan.errors[at] = html.unescape(e.group(2).decode())
+    return scan
+
+
+def _no_dtd(part: str, data: bytes) -> None:
+    # Markup only: a "<!" in text or an attribute is escaped (&lt;), so this finds every DTD.
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise _Refused(part, _("含有 DTD（实体定义）：Excel 写出的工作簿从不含 DTD，这样的文件"
+                               "可能是恶意构造的"))
+
+
 def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> its part's name in the zip, from the workbook and its relationships."""
     names: dict[str, str] = {}
@@ -185,21 +232,28 @@ def scan_workbook(path: str | Path, wanted: tuple[str, ...]) -> Scan:
             present = set(z.namelist())
             for shared in ("xl/sharedStrings.xml", "xl/styles.xml"):  # calamine reads these
                 if shared in present:
-                    _feed(z, shared, _parser(shared))
+                    _no_dtd(shared, z.read(shared))
             for name in wanted:
                 part = parts.get(name)
                 if part is None or part not in present:
                     continue
-                reader = _SheetReader(f"{name}（{part}）")
-                p = _parser(part)
-                p.StartElementHandler = reader.start
-                p.EndElementHandler = reader.end
-                p.CharacterDataHandler = reader.chars
-                _feed(z, part, p)
-                scan.sheets[name] = reader.scan
+                data = z.read(part)  # its size is checked; a lying size fails its CRC
+                _no_dtd(part, data)
+                where = f"{name}（{part}）"
+                found = _fast_sheet(where, data)
+                if found is None:
+                    reader = _SheetReader(where)
+                    p = _parser(part)
+                    p.StartElementHandler = reader.start
+                    p.EndElementHandler = reader.end
+                    p.CharacterDataHandler = reader.chars
+                    _feed(z, part, p)
+                    found = reader.scan
+                scan.sheets[name] = found
     except _Refused as e:
         raise WorkbookError(path, [Problem(path.name, e.where, e.what, e.value)]) from None
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError) as e:
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, UnicodeDecodeError
+            ) as e:
         raise WorkbookError(path, [Problem(path.name, "-", _(
             "不是可读的 .xlsx 工作簿（{error}）").format(error=e))]) from None
     return scan

@@ -319,7 +319,7 @@ def test_cross_year_checks_left_by_a_crash_are_written_by_the_next_load(
 
 def test_reader_workers_die_with_a_killed_load(sheets: Path, tmp_path: Path) -> None:
     """SIGKILL the load while its pool reads: no reader survives it."""
-    for n in range(70):  # enough workbooks for two reader processes
+    for n in range(240):  # enough workbooks for two reader processes, reading a while
         (sheets / f"x{n:03}.xlsx").write_bytes((sheets / f"{A}.xlsx").read_bytes())
     proc = subprocess.Popen([sys.executable, "-m", "etl", "load", "--sheets", str(sheets),
                              "--db", str(tmp_path / "ogi.db")],
