@@ -107,7 +107,7 @@ def _table_pages(pdf: ReportPdf, path: Path) -> tuple[str, list[int], list[int]]
     scanned = not any(t.strip() for t in pdf.texts)
     if scanned:
         if not images:
-            raise PdfError(path, _("没有文字层，也没有图片：页面上只有线条或图形"))
+            raise PdfError(path, _("没有文字层，也没有可供 OCR 识别的图片：页面上只有线条或图形"))
         for n in range(1, len(pdf.texts) + 1):  # title, headings and prose come from OCR too
             ocr_grids(pdf, n, text=True)
     template = detect_template("".join(pdf.texts))

@@ -180,18 +180,19 @@ def render(page: Any, dpi: int = DPI) -> np.ndarray:
 
 
 def remove_seal(bgr: np.ndarray) -> np.ndarray:
-    """The image with red ink (a seal stamped over the table) turned white: print is black
-    or grey, so every saturated red pixel is the seal's; black print under the seal stays
-    (it is dark, not red)."""
+    """The image with a red seal stamped over the table lifted: a red pixel takes its red
+    channel as its grey. Seal ink on paper is then light (paper shows through the red),
+    while print under the seal stays dark: the seal's ink multiplies with it, leaving all
+    three channels low (a rule's grey pixels too: whitening red pixels would cut rules)."""
     import cv2
 
     hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
-    h, s, v = hsv[:, :, 0], hsv[:, :, 1], hsv[:, :, 2]
-    red = ((h <= 12) | (h >= 165)) & (s >= 60) & (v >= 90)
+    h, s = hsv[:, :, 0], hsv[:, :, 1]
+    red = ((h <= 12) | (h >= 165)) & (s >= 60)
     if not red.any():
         return bgr
     out = bgr.copy()
-    out[red] = 255
+    out[red] = bgr[red][:, 2:3]
     return out
 
 
@@ -207,9 +208,11 @@ def line_masks(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(horizontal, vertical) ruled lines: ink that runs on far longer than any stroke."""
     import cv2
 
-    h, w = ink.shape
-    horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, max(w // 25, 20)), np.uint8))
-    vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((max(h // 60, 20), 1), np.uint8))
+    # A quarter inch: longer than any stroke of a character (一 at 12 pt is a sixth),
+    # shorter than the narrowest cell's side (a rule may bound one cell only).
+    run = DPI // 4
+    horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+    vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8))
     # Close the small gaps JPEG, speckle and thin rules leave in a line.
     horiz = cv2.dilate(horiz, np.ones((3, 9), np.uint8))
     vert = cv2.dilate(vert, np.ones((9, 3), np.uint8))
@@ -282,8 +285,8 @@ def table_cells(horiz: np.ndarray, vert: np.ndarray) -> list[list[_Cell]]:
     tables = []
     for i in range(1, count):
         x, y, w, h, _a = stats[i]
-        if w < horiz.shape[1] // 5 or h < 40:
-            continue
+        if max(w, h) < min(horiz.shape) // 5 or min(w, h) < 40:
+            continue  # not a table (a table on its side is tall and narrow)
         cells = _cells(horiz[y:y + h, x:x + w], vert[y:y + h, x:x + w], x, y)
         if cells:
             tables.append((y, cells))
