@@ -3,8 +3,9 @@
 Prints, per report and in total: cell accuracy, reports fully correct, wrong cells that no
 failed check or flag catches, and seconds per report.
 
-    python benchmarks/accuracy.py [DIR ...]
+    python benchmarks/accuracy.py [DIR ...] [--scans]
     # default: ../shared/corpus-dev, ../shared/real-reports, samples/, tests/fixtures/
+    # --scans: also the scan set, SCANS made from samples/ by scripts/make_scans.py (OCR)
 
 Truth files are looked up beside the PDFs (``truth/<stem>.json``), in tests/expected (the
 samples) and in tests/fixtures/real-truth (the published reports, checked by hand).
@@ -24,6 +25,26 @@ from etl.extract import extract_report
 from etl.report import LOW_CONFIDENCE, UNPARSED
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+
+# The scan set: (sample, how it is scanned); its truth is the sample's (tests/expected).
+SCANS = [
+    ("000_59d377ad04b23a3b", dict(dpi=200, skew=1.5, speckle=0.0003, blur=0.6, seed=1)),
+    ("001_1f6271bab0582421", dict(dpi=300, mode="bw", skew=-2.0, tables_only=True, seed=2)),
+    ("002_a9c952ea755c5d56", dict(mode="rgb", seal=True, skew=0.8, tables_only=True, seed=3)),
+    ("003_dca3b8d882aa9ceb", dict(dpi=150, quality=40, seed=4)),
+    ("004_dc6eabfeda6fcd8b", dict(dpi=250, skew=3.0, quality=30, seed=5)),
+]
+
+
+def make_scan_set(folder: Path) -> Path:
+    """The scan set's PDFs in ``folder``, each named after its sample (so its truth is
+    found in tests/expected)."""
+    from make_scans import Scan, make_scan
+
+    for stem, how in SCANS:
+        make_scan(REPO / "samples" / f"{stem}.pdf", folder / f"{stem}.pdf", Scan(**how))
+    return folder
 
 
 def truth_for(pdf: Path) -> Path | None:
@@ -66,9 +87,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dirs", nargs="*", type=Path,
                         default=[shared / "corpus-dev", shared / "real-reports",
                                  REPO / "samples", REPO / "tests" / "fixtures"])
+    parser.add_argument("--scans", action="store_true",
+                        help="also the scan set made from samples/ (OCR; about 2 minutes)")
     args = parser.parse_args(argv)
     groups: dict[Path, list[dict]] = {}
-    for folder in args.dirs:
+    dirs = list(args.dirs)
+    if args.scans:
+        import tempfile
+
+        dirs.append(make_scan_set(Path(tempfile.mkdtemp(prefix="ogi-")) / "scans"))
+    for folder in dirs:
         for pdf in sorted(folder.glob("*.pdf")):
             truth = truth_for(pdf)
             if truth is None:

@@ -21,7 +21,7 @@ from etl.i18n import _
 from etl.lattice import Lattice
 from etl.mapping import CellCollector, map_grid
 from etl.narrative import narrative_sections
-from etl.pdf import Grid, ReportPdf
+from etl.pdf import AS_DRAWN, Grid, ReportPdf, View
 from etl.postprocess import (
     complete_and_consistent,
     derive,
@@ -40,7 +40,11 @@ _TITLE = re.compile(r"(?P<agency>[^\d《》“”]{0,60}?)(?P<year>20\d\d)年度
 # How a table page is read (``read_table_page``).
 RULED = "ruled"  # its ruled grids, as Camelot's lattice finds them
 TEXT = "text"    # its text layer alone (a borderless table, or the cross-check of a ruled one)
-IMAGE = "image"  # an image without a text layer: OCR's to read
+IMAGE = "image"  # an image without a text layer, read by OCR
+
+# A report with scanned table pages must have at least this share of its cells read, or
+# none of it is written (a half-read scan is typed in by hand, whole).
+_ENOUGH = 0.5
 
 
 def detect_template(text: str) -> str | None:
@@ -70,23 +74,53 @@ def read_table_page(pdf: ReportPdf, n: int, how: str, lattice: Lattice | None = 
         return lattice.grids(n) if lattice else []
     if how == TEXT:
         return borderless_grids(pdf.textpage(n), pdf.view(n))
-    return []
+    return ocr_grids(pdf, n)
+
+
+def ocr_grids(pdf: ReportPdf, n: int, text: bool = False) -> list[Grid]:
+    """The ruled tables of image page ``n`` read by OCR (``etl.ocr``), once per page (a
+    full scan's pages are read to find its template before its tables are mapped); with
+    ``text``, the page's other text becomes its text in ``pdf.texts``."""
+    if n not in pdf.ocr_grids:
+        from etl import ocr  # onnxruntime and OpenCV: only when a page is an image
+
+        page = pdf.page(n)
+        rotation = page.get_rotation()
+        view = View(rotation, tuple(page.get_mediabox())) if rotation else AS_DRAWN
+        pdf.ocr_grids[n], words = ocr.read_page(page, view.stored, text)
+        if text:
+            pdf.texts[n - 1] = words
+    return pdf.ocr_grids[n]
+
+
+def manual_entry(path: Path, why: str, agency: str | None, year: int | None) -> PdfError:
+    """A scan OCR cannot read: the one line that says so and how to type it in instead."""
+    command = "ogi template --agency {agency} --year {year}".format(
+        agency=agency or _("机关全称"), year=year or _("年度"))
+    return PdfError(path, _("{why}：需要手工录入：`{command}`").format(why=why, command=command))
 
 
 def _table_pages(pdf: ReportPdf, path: Path) -> tuple[str, list[int], list[int]]:
     """(template, pages carrying the tables' words, image pages), or ``PdfError`` when the
     file holds no report tables a reader can get at."""
-    if not any(t.strip() for t in pdf.texts):
-        raise PdfError(path, _("没有文字层（扫描件？）：需要 OCR，或用 `ogi template` 手工录入"))
-    template = detect_template("".join(pdf.texts))
-    pages = [n for n, t in enumerate(pdf.texts, 1)
-             if any(m in tpl.squash(t) for m in tpl.table_markers())]
     images = pdf.image_pages()
-    if template is None or not pages:
+    scanned = not any(t.strip() for t in pdf.texts)
+    if scanned:
+        if not images:
+            raise PdfError(path, _("没有文字层，也没有可供 OCR 识别的图片：页面上只有线条或图形"))
+        for n in range(1, len(pdf.texts) + 1):  # title, headings and prose come from OCR too
+            ocr_grids(pdf, n, text=True)
+    template = detect_template("".join(pdf.texts))
+    pages = [] if scanned else [n for n, t in enumerate(pdf.texts, 1)
+                                if any(m in tpl.squash(t) for m in tpl.table_markers())]
+    if template is None and images:
+        # The template's marks are column headings: on a scan, inside the OCR'd tables.
+        cells = "".join(s.text for n in images for g in ocr_grids(pdf, n) for r in g for s in r)
+        template = detect_template("".join(pdf.texts) + cells)
+    if template is None or not (pages or images):
         if images:
-            raise PdfError(path, _("表格页没有文字层（第 {pages} 页是图片，正文却有文字）："
-                                   "需要 OCR，或用 `ogi template` 手工录入").format(
-                pages=page_list(images)))
+            raise manual_entry(path, _("扫描的表格无法识别（第 {pages} 页是图片）").format(
+                pages=page_list(images)), *parse_title(pdf.texts[0] if pdf.texts else ""))
         raise PdfError(path, _("未找到报告表格（不是政府信息公开工作年度报告？）"))
     return template, pages, images
 
@@ -148,7 +182,12 @@ def extract_report(path: str | Path) -> Report:
         report = _new_report(pdf, path, template)
         _read_tables(pdf, report, pages, images)
         report.regions = _regions(pdf, report)
-    if not any(c.printed is not None for c in report.cells.values()):
+    read = sum(c.printed is not None for c in report.cells.values())
+    if images and read < len(report.cells) * _ENOUGH:
+        # A scan read in part is not written: a person types it in whole instead.
+        raise manual_entry(path, _("扫描的表格只识别出 {read}/{cells} 格").format(
+            read=read, cells=len(report.cells)), report.agency, report.year)
+    if not read:
         raise PdfError(path, _("未找到报告表格：没有一个表格单元格与模板对应"))
     derive(report, images)
     flag_gaps(report)

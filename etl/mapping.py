@@ -15,7 +15,16 @@ import unicodedata
 from etl import template as tpl
 from etl.i18n import _
 from etl.pdf import Grid, Span
-from etl.report import LOW_CONFIDENCE, NOT_A_NUMBER, Cell, Report, is_number_like, parse_number
+from etl.report import (
+    LOW_CONFIDENCE,
+    NOT_A_NUMBER,
+    OCR,
+    OCR_SURE,
+    Cell,
+    Report,
+    is_number_like,
+    parse_number,
+)
 
 # Digits standing apart in one cell ("40 8"): a neighbour's text overflowing its border.
 _SPLIT_DIGITS = re.compile(r"\d\s+\d")
@@ -55,7 +64,8 @@ class CellCollector:
         # The requests table's value columns as its header names them (see column_names).
         self.request_columns: list[str] | None = None
 
-    def put(self, key: tuple[str, str, str], span: Span, confident: bool) -> None:
+    def put(self, key: tuple[str, str, str], span: Span, confident: bool,
+            by_order: bool = False) -> None:
         if key not in self.spec or key in self.seen:
             return
         self.seen.add(key)
@@ -63,7 +73,16 @@ class CellCollector:
         cell = Cell(*key, value=value, printed=span.text, page=self.page,
                     box=tuple(round(x, 2) for x in span.box), flags=flags, note=note,
                     confidence=span.confidence)
-        if not confident:
+        if span.confidence is not None:
+            cell.flags.append(OCR)
+            if span.confidence < OCR_SURE and LOW_CONFIDENCE not in cell.flags:
+                cell.flags.append(LOW_CONFIDENCE)
+                add_note(cell, _("文字识别把握不大（{pct:.0f}%），请对照原图核对").format(
+                    pct=span.confidence * 100))
+        if by_order:
+            cell.flags.append(LOW_CONFIDENCE)
+            add_note(cell, _("行标签无法识别，按模板的行序放在此行，请核对"))
+        elif not confident:
             cell.flags.append(LOW_CONFIDENCE)
             add_note(cell, _("行标签只是近似匹配，请核对"))
         if value is not None and _SPLIT_DIGITS.search(unicodedata.normalize("NFKC", span.text)):
@@ -160,15 +179,57 @@ def _row_keys(template: str, section: str) -> dict[str, str]:
                if i in tpl.items(template, section)}, **tpl.label_keys(template, section)}
 
 
+def by_order(rows: list[tuple[str | None, bool]], order: tuple[str, ...]
+             ) -> list[str | None]:
+    """Items for rows whose label could not be read (an OCR'd label, ``None``), placed by
+    the template's row order: a row between two matched rows whose items are as far apart
+    in the template as the rows are in the grid; or every row, when none matched and the
+    grid has exactly the template's rows. ``rows``: (item matched, has values) per row."""
+    valued = [i for i, (_item, values) in enumerate(rows) if values]
+    placed: list[str | None] = [None] * len(rows)
+    if valued and all(rows[i][0] is None for i in valued) and len(valued) == len(order):
+        for i, item in zip(valued, order, strict=True):
+            placed[i] = item
+        return placed
+    matched = [(pos, order.index(rows[pos][0])) for pos in valued if rows[pos][0] in order]
+    for (p0, i0), (p1, i1) in zip(matched, matched[1:], strict=False):
+        between = [p for p in valued if p0 < p < p1]
+        if between and len(between) == i1 - i0 - 1 and all(rows[p][0] is None for p in between):
+            for n, p in enumerate(between, 1):
+                placed[p] = order[i0 + n]
+    return placed
+
+
+def _place_unread(grid: Grid, k: int, found: list[tuple[str | None, bool]], section: str,
+                  cells: CellCollector, names: list[str] | None = None) -> None:
+    """OCR'd rows whose labels matched nothing, placed by order (flagged) where it is sure."""
+    if not any(s.confidence is not None for row in grid for s in row):
+        return  # the text layer's labels are what they are: no reading by order
+    t = cells.report.template
+    for row, item in zip(grid, by_order(found, tpl.items(t, section)), strict=True):
+        if item is None:
+            continue
+        measures = names if names is not None else tpl.measures(t, section, item)
+        for name, span in zip(measures, row[len(row) - k:], strict=False):
+            cells.put((section, item, name), span, True, by_order=True)
+
+
+def _has_values(row: list[Span], k: int) -> bool:
+    return any(is_number_like(s.text) for s in row[len(row) - k:])
+
+
 def _map_active(grid: Grid, k: int, cells: CellCollector) -> None:
     t = cells.report.template
     keys = _row_keys(t, "active")
+    found = []
     for row in grid:
         item, confident = match_label(_leaf_label(row, len(row) - k), keys)
+        found.append((item, _has_values(row, k)))
         if item is not None:
             for name, span in zip(tpl.measures(t, "active", item), row[len(row) - k:],
                                   strict=False):
                 cells.put(("active", item, name), span, confident)
+    _place_unread(grid, k, found, "active", cells)
 
 
 def _map_requests(grid: Grid, k: int, cells: CellCollector) -> None:
@@ -180,16 +241,20 @@ def _map_requests(grid: Grid, k: int, cells: CellCollector) -> None:
     cells.request_columns = named or cells.request_columns
     by_position = [*tpl.APPLICANTS, "total"]
     names = named or (by_position[:k] if k <= len(by_position) else [])
+    found = []
     for row in grid:
         label = _leaf_label(row, len(row) - k)
         item, confident = match_label(label, keys)
         values = row[len(row) - k:]
+        found.append((item, _has_values(row, k)))
         if item is not None:
             for name, span in zip(names, values, strict=False):
                 cells.put(("requests", item, name), span, confident)
         elif is_merged_other(t, label):
+            found[-1] = (item, False)
             for name, span in zip(names, values, strict=False):
                 cells.merged_other.setdefault(name, (span, cells.page))
+    _place_unread(grid, k, found, "requests", cells, names)
 
 
 def other_subrows(template: str) -> tuple[str, ...]:

@@ -137,6 +137,7 @@ class ReportPdf:
         self._pages: dict[int, pdfium.PdfPage] = {}
         self._textpages: dict[int, pdfium.PdfTextPage] = {}
         self._views: dict[int, View] = {}
+        self.ocr_grids: dict[int, list[Grid]] = {}  # image pages read by OCR (etl.extract)
 
     def _text(self, index: int) -> str:
         page = self.doc[index]

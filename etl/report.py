@@ -24,6 +24,9 @@ DERIVED = "derived"      # value computed from other cells because the source la
 UNPARSED = "unparsed"    # printed text that is not a number (``/``, ``无``): value None
 LOW_CONFIDENCE = "low_confidence"  # the label match or the text layout was doubtful
 OCR = "ocr"              # read by OCR from an image of the page (``Cell.confidence`` says how sure)
+# An OCR'd cell read less sure than this (the recogniser's least sure character) is also
+# flagged low_confidence: the reviewer checks it against the page image.
+OCR_SURE = 0.9
 
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in PDF points, origin bottom left
 

@@ -77,6 +77,7 @@ from etl.report import (
     DERIVED,
     LOW_CONFIDENCE,
     OCR,
+    OCR_SURE,
     UNPARSED,
     Cell,
     Report,
@@ -87,7 +88,7 @@ from etl.report import (
 from etl.template import Identity, Key
 
 _EPS = f"{TOLERANCE:f}"  # the checks' tolerance as formula text
-_OCR_SURE = 0.9  # an OCR'd value read at least this sure gets the lighter shade
+_OCR_SURE = OCR_SURE  # an OCR'd value read at least this sure gets the lighter shade
 
 
 def _st(**kw: Any) -> int:

@@ -31,6 +31,10 @@ FIXTURES = REPO / "tests" / "fixtures"
 REAL = SHARED / "real-reports"
 REAL_TRUTH = FIXTURES / "real-truth"
 VARIANTS = sorted(p.stem for p in (FIXTURES / "truth").glob("*.json"))
+# Its table pages are 70 dpi 1-bit pictures: too coarse for OCR, so the whole file is
+# refused for manual entry (test_tables_partly_as_images_are_refused_whole).
+UNREADABLE = {"image-requests"}
+READABLE = [s for s in VARIANTS if s not in UNREADABLE]
 REAL_STEMS = sorted(p.stem for p in REAL_TRUTH.glob("*.json"))
 needs_real = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real-reports not present")
 
@@ -69,12 +73,12 @@ def test_every_variant_has_a_fixture_and_truth() -> None:
         assert pdf.stat().st_size < 150_000, pdf
 
 
-@pytest.mark.parametrize("stem", VARIANTS)
+@pytest.mark.parametrize("stem", READABLE)
 def test_variant_extracts_every_cell(stem: str) -> None:
     assert_matches(extract_report(FIXTURES / f"{stem}.pdf"), truth(stem))
 
 
-@pytest.mark.parametrize("stem", VARIANTS)
+@pytest.mark.parametrize("stem", READABLE)
 def test_variant_cells_carry_provenance(stem: str) -> None:
     report = extract_report(FIXTURES / f"{stem}.pdf")
     printed = [c for c in report.cells.values() if c.printed is not None]
@@ -140,18 +144,18 @@ def test_pdf_needing_a_user_password_is_a_clear_error() -> None:
     assert "user-password.pdf" in str(e.value)
 
 
-def test_table_pages_as_images_is_a_clear_error() -> None:
-    with pytest.raises(PdfError, match="表格页没有文字层") as e:
+def test_table_pages_as_images_too_coarse_for_ocr_is_a_clear_error() -> None:
+    with pytest.raises(PdfError, match="扫描的表格无法识别") as e:
         extract_report(FIXTURES / "image-tables.pdf")
-    assert "image-tables.pdf" in str(e.value) and "OCR" in str(e.value)
+    assert "image-tables.pdf" in str(e.value) and "需要手工录入：`ogi template" in str(e.value)
 
 
-def test_tables_partly_as_images_say_so_in_the_missing_cells() -> None:
-    report = extract_report(FIXTURES / "image-requests.pdf")
-    assert report.cells[("active", "licensing", "decisions")].value == 48
-    cell = report.cells[("requests", "granted", "natural_person")]
-    assert cell.value is None and ABSENT in cell.flags
-    assert "第 2 页是没有文字的图片" in cell.note
+def test_tables_partly_as_images_are_refused_whole() -> None:
+    """The section 二 table is text, the others 70 dpi pictures OCR cannot read: nothing is
+    written half (the person types the report in from a template)."""
+    with pytest.raises(PdfError, match=r"image-requests\.pdf: 扫描的表格只识别出 \d+/200 格") as e:
+        extract_report(FIXTURES / "image-requests.pdf")
+    assert "ogi template --agency 吴忠市人民政府办公室 --year 2024" in str(e.value)
 
 
 def test_borderless_tables_are_read_without_a_grid() -> None:
@@ -387,7 +391,7 @@ def test_text_overflowing_into_a_neighbouring_cell_is_flagged() -> None:
 
 
 @pytest.mark.parametrize("pdf", [*sorted(SAMPLES.glob("*.pdf")),
-                                 *(FIXTURES / f"{s}.pdf" for s in VARIANTS)],
+                                 *(FIXTURES / f"{s}.pdf" for s in READABLE)],
                          ids=lambda p: p.stem)
 def test_text_only_reader_agrees_without_any_ruled_grid(pdf: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:

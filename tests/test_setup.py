@@ -63,3 +63,20 @@ def test_this_sqlite_has_trigram(tmp_path: Path) -> None:
     assert etl.schema.sqlite_version(db) >= etl.schema.TRIGRAM_SQLITE
     etl.schema.ensure_schema(db)
     assert db["narrative"].detect_fts() == "narrative_fts"
+
+
+def test_one_opencv_the_headless_build() -> None:
+    """rapidocr asks for the GUI OpenCV, camelot for the headless one; both install cv2 and
+    the GUI build needs libGL, which a server lacks: `make install` keeps the headless one
+    only (scripts/headless_cv2.py), and cv2, camelot and the OCR engine all import."""
+    from importlib.metadata import PackageNotFoundError
+
+    with pytest.raises(PackageNotFoundError):
+        version("opencv-python")
+    assert version("opencv-python-headless")
+    result = subprocess.run([sys.executable, "-c", "import cv2, camelot, rapidocr_onnxruntime;"
+                             "print(cv2.getBuildInformation())"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    gui = re.search(r"GUI:\s*(\S+)", result.stdout)
+    assert gui is None or gui.group(1) == "NONE", gui
