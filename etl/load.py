@@ -219,7 +219,9 @@ def load(sheets_dir: str | Path, db_path: str | Path, prune: bool = False,
             raise EtlError(_db_error(db_path, e)) from None
         finally:
             db.close()
-        ensure_views(db_path)
+        # the site's tables: only the rows of the reports (and their agencies' other years)
+        # this load changed; all of them the first time, or when their definitions changed
+        ensure_views(db_path, set(result.loaded) | set(result.pruned))
     return result
 
 
