@@ -469,28 +469,30 @@ def _is_cjk(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff"
 
 
-def _grid(page: PageImage, cells: list[_Cell], reads: list[list[tuple]]) -> Grid:
-    """The grid of spans of one table, each merged cell one span in each of its places."""
+def _cell_text(cell: _Cell, lines: list[tuple]) -> tuple[str, float]:
+    """One cell's text and its confidence (the least sure line's). A value cell: one
+    column wide, no Chinese but a unit's, and a number when read as one (an "o" or "O"
+    there is a 0 the recogniser took for a letter)."""
     from etl.report import is_number_like
 
+    if not lines:
+        return "", 1.0  # no ink in the cell: printed blank
+    full = "".join(r[0] for r in lines)
+    digits = "".join(r[2] for r in lines)
+    as_number = (cell.c0 == cell.c1 and is_number_like(digits)
+                 and not any(_is_cjk(c) and c not in NUMBER_CHARS for c in full))
+    if as_number:
+        return digits, min(r[3] for r in lines)
+    return full, min(r[1] for r in lines)
+
+
+def _grid(page: PageImage, cells: list[_Cell], reads: list[list[tuple]]) -> Grid:
+    """The grid of spans of one table, each merged cell one span in each of its places."""
     nr = max(c.r1 for c in cells) + 1
     nc = max(c.c1 for c in cells) + 1
     grid: list[list[Span | None]] = [[None] * nc for _ in range(nr)]
     for cell, lines in zip(cells, reads, strict=True):
-        full = "".join(r[0] for r in lines)
-        # A value cell: one column wide, no Chinese but a unit's, and a number when read
-        # as one (an "o" or "O" there is a 0 the recogniser took for a letter).
-        as_number = (cell.c0 == cell.c1 and bool(lines)
-                     and not any(_is_cjk(c) and c not in NUMBER_CHARS for c in full)
-                     and is_number_like("".join(r[2] for r in lines)))
-        if not lines:
-            text, conf = "", 1.0  # no ink in the cell: printed blank
-        elif as_number:
-            text = "".join(r[2] for r in lines)
-            conf = min(r[3] for r in lines)
-        else:
-            text = "".join(r[0] for r in lines)
-            conf = min(r[1] for r in lines)
+        text, conf = _cell_text(cell, lines)
         span = Span(text, page.to_points(cell.box), round(conf, 4))
         for r in range(cell.r0, cell.r1 + 1):
             for c in range(cell.c0, cell.c1 + 1):
