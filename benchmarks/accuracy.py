@@ -61,8 +61,10 @@ def score(pdf: Path, truth: dict) -> dict:
     try:
         report = extract_report(pdf)
     except EtlError as e:
+        # refused whole, by name (e.g. a scan too coarse for OCR: manual entry): no cell is
+        # right, none is a silent wrong value either
         return {"file": pdf.name, "error": str(e), "seconds": time.perf_counter() - start,
-                "cells": len(truth["cells"]), "right": 0, "uncaught": len(truth["cells"])}
+                "cells": len(truth["cells"]), "right": 0, "uncaught": 0}
     seconds = time.perf_counter() - start
     failed = [c for c in check_report(report) if not c.ok]
     right = uncaught = 0
@@ -128,6 +130,7 @@ def summary_line(rows: list[dict]) -> str:
     return (f"reports: {len(rows):>3}   cell accuracy: {right}/{cells} = "
             f"{100 * right / cells:.2f}%   reports fully correct: {full}/{len(rows)}   "
             f"wrong cells not caught: {sum(r['uncaught'] for r in rows)}   "
+            f"refused: {sum('error' in r for r in rows)}   "
             f"seconds/report: {sum(r['seconds'] for r in rows) / len(rows):.3f}")
 
 
