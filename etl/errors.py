@@ -42,3 +42,7 @@ class WorkbookError(EtlError):
         head = str(problems[0]) if problems else f"{self.path}: invalid workbook"
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
         super().__init__(head + more)
+
+
+class SchedulerError(EtlError):
+    """The Dask scheduler a batch was to run on cannot be reached (or is not one)."""
