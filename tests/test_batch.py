@@ -110,10 +110,12 @@ def test_batch_on_a_dask_cluster(scheduler: str, tmp_path: Path) -> None:
 
 def test_build_on_a_dask_cluster(scheduler: str, tmp_path: Path) -> None:
     db = tmp_path / "ogi.db"
+    before = _computed(scheduler)
     result = _run("build", str(SAMPLES), "--sheets", str(tmp_path / "sheets"), "--db", str(db),
                   "--scheduler", scheduler)
     assert result.exit_code == 0, result.output
     assert "已写入 5 个" in result.stdout and "载入 5 个" in result.stdout
+    assert _computed(scheduler) > before  # extracted on the cluster
 
 
 @pytest.mark.parametrize("address", ["tcp://127.0.0.1:1", "nonsense"])
