@@ -1,15 +1,17 @@
 """Loading at scale: generate N review workbooks from the sample reports (random values),
-then time `ogi load` from scratch, print its peak RSS, and time the reload after one
-workbook is corrected.
+as chains of consecutive years per agency (so the loader's cross-year checks run), then time
+`ogi load` from scratch, print its peak RSS and the count of cross-year check rows, and time
+the reload after one workbook is corrected.
 
-    python benchmarks/load.py [-n 2000] [--keep DIR]   # --keep DIR reuses its workbooks
+    python benchmarks/load.py [-n 10000] [--keep DIR]   # --keep DIR reuses its workbooks
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
-import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -23,16 +25,25 @@ import openpyxl
 from etl.extract import extract_report
 from etl.layout import layout
 from etl.sheets import write_workbook
+from etl.sheets_read import read_workbook
 
 REPO = Path(__file__).resolve().parent.parent
 
 
+# Each agency has a chain of CHAIN consecutive years, all drawn from one sample report (so
+# one template throughout): the loader checks every year against the one before. (Before,
+# workbook i took sample i % 5 and agency i // 10, so an agency's two reports were five
+# years apart and no cross-year check ever ran.)
+CHAIN = 10
+
+
 def _write(args: tuple[int, Path]) -> None:
     i, out = args
-    report = deepcopy(_BASES[i % len(_BASES)])
+    agency = i // CHAIN
+    report = deepcopy(_BASES[agency % len(_BASES)])
     report.report_id = f"gen-{i:05d}"
-    report.agency = f"{report.agency}{i // 10}"
-    report.year = 2015 + i % 10  # ten consecutive years per agency: chain checks run
+    report.agency = f"{report.agency}{agency}"
+    report.year = 2015 + i % CHAIN
     rng = random.Random(i)
     for cell in report.cells.values():
         if isinstance(cell.value, int) and cell.measure != "change":
@@ -50,19 +61,36 @@ def generate(n: int, out: Path) -> None:
         list(pool.map(_write, ((i, out) for i in range(n)), chunksize=32))
 
 
-def run_load(sheets: Path, db: Path) -> tuple[float, str]:
+def run_load(sheets: Path, db: Path) -> tuple[float, float, str]:
+    """Seconds, peak RSS (MB) of the load process itself (wait4: RUSAGE_CHILDREN would also
+    count the generator's worker processes), and ogi's summary line."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "etl", "load", "--sheets", str(sheets),
-                           "--db", str(db)], capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-m", "etl", "load", "--sheets", str(sheets),
+                                 "--db", str(db)], stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
     if proc.returncode != 0:
-        sys.exit(f"load failed:\n{proc.stderr[-2000:]}")
-    return elapsed, proc.stdout.strip().splitlines()[-1]
+        sys.exit(f"load failed:\n{stderr[-2000:]}")
+    # ogi's count line (载入 … -> db), not the "next step" hint after it
+    lines = stdout.strip().splitlines()
+    return elapsed, usage.ru_maxrss / 1024, next((x for x in lines if " -> " in x), lines[-1])
+
+
+def chain_rows(db: Path) -> tuple[int, int]:
+    """Cross-year check rows in the database, and the reports that have one."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT count(*), count(DISTINCT report_id) FROM checks "
+                            "WHERE previous_report_id IS NOT NULL").fetchone()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=2000, help="workbooks to generate")
+    parser.add_argument("-n", type=int, default=10000, help="workbooks to generate")
     parser.add_argument("--keep", type=Path, help="folder to keep the workbooks and db in")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="ogi-bench-"))
@@ -76,18 +104,20 @@ def main() -> None:
         generate(args.n, sheets)
         print(f"generated {args.n} workbooks in {time.perf_counter() - start:.1f} s ({work})")
     db.unlink(missing_ok=True)
-    seconds, summary = run_load(sheets, db)
-    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    seconds, rss_mb, summary = run_load(sheets, db)
     cells = args.n * 200
+    rows, reports = chain_rows(db)
     print(f"load from scratch: {seconds:.1f} s for {args.n} workbooks (~{cells:,} cells), "
           f"{args.n / seconds:.0f} workbooks/s, peak RSS {rss_mb:.0f} MB  [{summary}]")
+    print(f"cross-year checks: {rows:,} rows, for {reports:,} reports "
+          f"({args.n // CHAIN} agencies x {CHAIN} consecutive years)")
     path = sheets / "gen-00000.xlsx"
     wb = openpyxl.load_workbook(path)
-    template = next(v for k, v, *_ in wb["meta"].iter_rows(values_only=True) if k == "template")
-    sheet, row, col = layout(str(template))[("requests", "new", "natural_person")]
+    # the template from the reader: the meta sheet's first column holds labels, not codes
+    sheet, row, col = layout(read_workbook(path).template)[("requests", "new", "natural_person")]
     wb[sheet].cell(row, col).value = 9999
     wb.save(path)
-    seconds, summary = run_load(sheets, db)
+    seconds, _, summary = run_load(sheets, db)
     print(f"reload after one correction: {seconds:.2f} s  [{summary}]")
 
 

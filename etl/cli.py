@@ -209,9 +209,13 @@ DB = _option("--db", "db_path", default="db/ogi.db", show_default=True, metavar=
              type=click.Path(dir_okay=False, path_type=Path), help="SQLite 数据库文件。")
 PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 FORCE = _option("--force", is_flag=True,
-                help="即使工作簿已有人修改也覆盖（旧文件另存为 .bak.xlsx）。")
+                help="即使工作簿已有人修改、或由另一个同名 PDF 生成，也覆盖（旧文件备份到工作簿"
+                     "文件夹的 .backup/ 里）。")
 JOBS = _option("--jobs", "-j", default=0, show_default=True, type=click.IntRange(0),
                help="提取用的并行进程数（0：每个 CPU 核一个）。")
+SCHEDULER = _option("--scheduler", default=None, metavar="ADDRESS",
+                    help="在 Dask 集群上提取：调度器地址，如 tcp://10.0.0.5:8786（各 worker 要能"
+                         "以相同路径读到 PDF、写到工作簿文件夹；此时不用 --jobs）。")
 # A progress bar only on a terminal and for batches worth one; logs and CI get plain lines.
 _BAR_FROM = 20
 DEFAULT_DB = Path("db/ogi.db")
@@ -272,8 +276,8 @@ def _failed_checks(report: Any) -> int:
     return sum(not r.ok for r in check_report(report))
 
 
-def _extract(paths: tuple[Path, ...], sheets_dir: Path, force: bool, jobs: int
-             ) -> dict[str, int]:
+def _extract(paths: tuple[Path, ...], sheets_dir: Path, force: bool, jobs: int,
+             scheduler: str | None = None) -> dict[str, int]:
     """Extract, print one line per file and the totals; the count of each outcome."""
     from etl.build import extract_to_sheets, find_pdfs
 
@@ -288,7 +292,7 @@ def _extract(paths: tuple[Path, ...], sheets_dir: Path, force: bool, jobs: int
             paths="、".join(map(str, paths))))
     checks_failed = 0  # workbooks written with identities that do not hold
     with _bar(len(pdfs), _("提取")) as bar:
-        for o in extract_to_sheets(pdfs, sheets_dir, force, jobs):
+        for o in extract_to_sheets(pdfs, sheets_dir, force, jobs, scheduler):
             counts[o.status] = counts.get(o.status, 0) + 1
             failing = _failed_checks(o.report) if o.report is not None else 0
             checks_failed += bool(failing)
@@ -368,8 +372,10 @@ def _load(sheets_dir: Path, db_path: Path, prune: bool, full: bool = False) -> i
 @SHEETS
 @FORCE
 @JOBS
+@SCHEDULER
 @_errors_to_click
-def extract(paths: tuple[Path, ...], sheets_dir: Path, force: bool, jobs: int) -> None:
+def extract(paths: tuple[Path, ...], sheets_dir: Path, force: bool, jobs: int,
+            scheduler: str | None) -> None:
     """从年报 PDF（文件或文件夹）提取表格，每份报告一个审核工作簿。
 
     有人修改过的工作簿不会被覆盖。有 PDF 提取失败时退出码非 0，其余照常提取。
@@ -378,8 +384,9 @@ def extract(paths: tuple[Path, ...], sheets_dir: Path, force: bool, jobs: int) -
     \b
     例子：
         ogi extract reports/2024/ --sheets sheets/
+        ogi extract reports/ --scheduler tcp://10.0.0.5:8786
     """
-    counts = _extract(paths, sheets_dir, force, jobs)
+    counts = _extract(paths, sheets_dir, force, jobs, scheduler)
     if any(status != "failed" for status in counts):
         click.echo(_("工作簿在 {folder}/ 里：在 Excel / WPS 里对照 PDF 核对、改正，把 meta 表的"
                      "「状态」选为「已审核」并填上「审核人」；然后运行 ogi load --sheets {folder} "
@@ -411,16 +418,17 @@ def load(sheets_dir: Path, db_path: Path, prune: bool, full: bool) -> None:
 @DB
 @FORCE
 @JOBS
+@SCHEDULER
 @_errors_to_click
 def build(paths: tuple[Path, ...], sheets_dir: Path, db_path: Path, force: bool,
-          jobs: int) -> None:
+          jobs: int, scheduler: str | None) -> None:
     """从 PDF 提取工作簿，然后把全部工作簿载入数据库（extract + load）。
 
     \b
     例子：
         ogi build samples/ --db db/ogi.db
     """
-    counts = _extract(paths, sheets_dir, force, jobs)
+    counts = _extract(paths, sheets_dir, force, jobs, scheduler)
     if set(counts) == {"failed"}:  # nothing to load: the errors above say why
         raise SystemExit(1)
     raise SystemExit(_load(sheets_dir, db_path, prune=False) or int("failed" in counts))

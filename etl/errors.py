@@ -48,3 +48,7 @@ class WorkbookError(EtlError):
         head = str(problems[0]) if problems else _("{path}：工作簿无效").format(path=self.path)
         more = _("（另有 {n} 处）").format(n=len(problems) - 1) if len(problems) > 1 else ""
         super().__init__(head + more)
+
+
+class SchedulerError(EtlError):
+    """The Dask scheduler a batch was to run on cannot be reached (or is not one)."""

@@ -143,7 +143,7 @@ def test_corrected_workbook_survives_extract_again(tmp_path: Path) -> None:
     forced = runner.invoke(cli, ["extract", pdf, "--sheets", str(sheets), "--force"])
     assert forced.exit_code == 0
     assert read_workbook(path).value("requests", "new", "natural_person") != 999
-    backups = list(sheets.glob("004_dc6eabfeda6fcd8b.*.bak.xlsx"))
+    backups = list((sheets / ".backup").glob("004_dc6eabfeda6fcd8b.*.xlsx"))
     assert len(backups) == 1
     assert read_workbook(backups[0]).value("requests", "new", "natural_person") == 999
 
