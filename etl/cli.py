@@ -20,6 +20,7 @@ import click
 
 from etl.errors import EtlError
 from etl.i18n import _, translated, translation
+from etl.publish import DEFAULT_PORT, SQL_TIME_LIMIT_MS
 
 if TYPE_CHECKING:
     from etl.store import Change
@@ -441,8 +442,8 @@ def build(paths: tuple[Path, ...], sheets_dir: Path, db_path: Path, force: bool,
          help="Datasette 的元数据文件（默认：随 ogi 安装的 metadata.yml）。")
 @_option("--host", default="127.0.0.1", show_default=True,
          help="监听的网络接口（0.0.0.0：所有接口）。")
-@_option("--port", default=8001, show_default=True, type=int, help="端口。")
-@_option("--sql-time-limit-ms", default=3000, show_default=True, type=int,
+@_option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="端口。")
+@_option("--sql-time-limit-ms", default=SQL_TIME_LIMIT_MS, show_default=True, type=int,
          help="Datasette 的 sql_time_limit_ms：超时的查询会被中止。")
 @_errors_to_click
 def serve(db_path: Path, metadata: Path | None, host: str, port: int,

@@ -24,7 +24,7 @@ class PdfError(EtlError):
 @dataclass(frozen=True)
 class Problem:
     """One validation problem: where (file, sheet!cell), what is wrong, the value found and
-    what the place is called on the sheet (a row and column label, a field's name)."""
+    what the cell is called on the sheet (its row and column labels, a field's name)."""
 
     file: str
     where: str

@@ -34,7 +34,6 @@ TEXT_SHEET = "text"
 META_FIELDS = ("report_id", "agency", "year", "template", "source_file", "sha256",
                "extracted_at", "status", "reviewer", "note", "province", "city", "county",
                "adcode", "level")
-STATUSES = ("extracted", "reviewed")
 # What a person reads and picks for each status (the database keeps the codes).
 STATUS_LABELS = {"extracted": "未审核", "reviewed": "已审核"}
 META_LABELS = {"report_id": "报告编号", "agency": "机关名称", "year": "年度", "template": "模板",
@@ -163,16 +162,16 @@ def address(sheet: str, row: int, col: int) -> str:
 
 # --- where each identity is checked ------------------------------------------------------
 
-CheckPlace = tuple[str, tuple[int, int], tuple[int, int]]  # sheet, live (row, col), stored
+CheckCells = tuple[str, tuple[int, int], tuple[int, int]]  # sheet, live (row, col), stored
 
 
 @cache
-def check_cells(template: str) -> dict[tuple[str, str], CheckPlace]:
+def check_cells(template: str) -> dict[tuple[str, str], CheckCells]:
     """Where each live check is written: (rule, subject) -> (sheet, (row, column) of the live
     formula, (row, column) of the difference found at extraction). A row's check sits in the
     two columns right of the grid, a column's check in the rows below it."""
     where = layout(template)
-    found: dict[tuple[str, str], CheckPlace] = {}
+    found: dict[tuple[str, str], CheckCells] = {}
     below = plan(template, "requests").last_row + 2
     column_rules = list(dict.fromkeys(i.rule for i in tpl.identities(template)
                                       if i.per == "measure"))

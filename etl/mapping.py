@@ -239,7 +239,7 @@ def _map_requests(grid: Grid, k: int, cells: CellCollector) -> None:
     named = column_names(grid, k, t) or (
         cells.request_columns if len(cells.request_columns or ()) == k else None)
     cells.request_columns = named or cells.request_columns
-    by_position = [*tpl.APPLICANTS, "total"]
+    by_position = list(tpl.measures(t, "requests"))  # the applicants, then 总计
     names = named or (by_position[:k] if k <= len(by_position) else [])
     found = []
     for row in grid:

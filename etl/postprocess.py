@@ -79,10 +79,13 @@ def derive(report: Report, image_pages: list[int] | None = None) -> None:
     if image_pages:
         missing = _("文字层中未找到此格：第 {pages} 页是没有文字的图片（需要 OCR 或手工录入）"
                     ).format(pages=page_list(image_pages))
-    for item in tpl.items(report.template, "requests"):
-        cell = report.cells[("requests", item, "total")]
+    # Each row's 总计 is the total of its row identity (requests.row_total: the applicants).
+    row_totals = [i for i in tpl.identities(report.template)
+                  if i.per == "item" and i.actual[0][0] == "requests"]
+    for ident in row_totals:
+        cell = report.cells[ident.actual[0]]
         if cell.printed is None and not cell.flags:
-            parts = [report.value("requests", item, a) for a in tpl.APPLICANTS]
+            parts = [report.cells[k].value for k in ident.expected]
             cell.flags = [ABSENT]
             if all(p is not None for p in parts):
                 cell.value = sum(parts)  # type: ignore[arg-type]

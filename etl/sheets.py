@@ -463,11 +463,11 @@ def _live_checks(ws: Sheet, t: str, p: SheetPlan) -> None:
 
 def _column_check_labels(ws: Sheet, t: str, p: SheetPlan) -> None:
     """The rows below the requests grid: each column's checks, live and at extraction."""
-    places = check_cells(t)
+    check_at = check_cells(t)
     subject = tpl.measures(t, "requests")[0]
     for rule in dict.fromkeys(i.rule for i in tpl.identities(t) if i.per == "measure"):
         ident = next(i for i in tpl.identities(t) if i.rule == rule)
-        _sheet, (live_row, _c), (stored_row, _c2) = places[(rule, subject)]
+        _sheet, (live_row, _c), (stored_row, _c2) = check_at[(rule, subject)]
         for r, when in ((live_row, _("（实时，应为 0）")), (stored_row, _("（提取时）"))):
             text = _("本列核对：{statement}{when}").format(statement=ident.statement, when=when)
             _box(ws, r, 2, r, p.first_col - 1, text, _NOTE)
@@ -503,9 +503,9 @@ def _fill_table(drawing: _Drawing, report: Report,
         why = _sentences(cell, formula is not None)
         if why:
             ws.comments[(r, c)] = "".join(why)
-    places = check_cells(t)
+    check_at = check_cells(t)
     for ident in tpl.identities(t):
-        sheet, _live, stored = places[(ident.rule, ident.subject)]
+        sheet, _live, stored = check_at[(ident.rule, ident.subject)]
         if sheet == section:
             result = results.get((ident.rule, ident.subject))
             failed = result is not None and not result.ok

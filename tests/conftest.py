@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 os.environ["LANGUAGE"] = "zh_CN"
 
 from etl.build import extract_to_sheets, find_pdfs  # noqa: E402
-from etl.layout import META_FIELDS, META_VALUE_COL  # noqa: E402
+from etl.layout import META_FIELDS, META_VALUE_COL, layout  # noqa: E402
 from etl.load import load  # noqa: E402
 
 pytest_plugins = ["pytester"]  # tests/test_ci.py runs the skip rule below on its own tests
@@ -24,9 +24,41 @@ EXPECTED = REPO / "tests" / "expected"
 SHARED = REPO.parent / "shared"
 
 
+NEW_NP = ("requests", "new", "natural_person")  # the cell the tests correct most
+
+
 def meta_cell(field: str) -> str:
     """The A1 reference of a meta field's value cell on the meta sheet."""
     return f"{get_column_letter(META_VALUE_COL)}{META_FIELDS.index(field) + 2}"
+
+
+def cell_at(key: tuple[str, str, str], template: str = "2021") -> tuple[str, str]:
+    """Where the value of ``key`` is in a review workbook: (sheet, A1 reference on it),
+    found through the layout as the writer and the reader find it."""
+    sheet, row, col = layout(template)[key]
+    return sheet, f"{get_column_letter(col)}{row}"
+
+
+def cell_ref(key: tuple[str, str, str], template: str = "2021") -> str:
+    """The A1 reference of the value of ``key`` on its sheet."""
+    return cell_at(key, template)[1]
+
+
+def edit_cell(path: Path, sheet: str, ref: str, value: object) -> None:
+    """What a reviewer does in Excel: type ``value`` into one cell and save."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    wb[sheet][ref] = value
+    wb.save(path)
+
+
+def set_value(path: Path, key: tuple[str, str, str], value: object,
+              template: str = "2021") -> str:
+    """Type ``value`` into the cell of ``key``; returns where (``sheet!A1``)."""
+    sheet, ref = cell_at(key, template)
+    edit_cell(path, sheet, ref, value)
+    return f"{sheet}!{ref}"
 
 
 def other_year(src: Path, report_id: str, year: int) -> Path:

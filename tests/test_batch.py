@@ -9,18 +9,15 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import openpyxl
 import pytest
 from click.testing import CliRunner
 
 from etl.build import BACKUP_DIR
 from etl.cli import cli
-from etl.layout import layout
 from etl.load import workbooks
 from etl.sheets_read import read_workbook
-from tests.conftest import SAMPLES
+from tests.conftest import NEW_NP, SAMPLES, set_value
 
-NEW_NP = ("requests", "new", "natural_person")
 KEPT = "004_dc6eabfeda6fcd8b"  # the sample whose workbook a person corrects
 
 
@@ -30,10 +27,7 @@ def _run(*args: str) -> object:
 
 def _correct(path: Path, value: int = 999) -> None:
     """What a reviewer does in Excel: change one value and save."""
-    sheet, row, col = layout(read_workbook(path).template)[NEW_NP]
-    wb = openpyxl.load_workbook(path)
-    wb[sheet].cell(row, col).value = value
-    wb.save(path)
+    set_value(path, NEW_NP, value, read_workbook(path).template)
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,11 @@ from etl import template as tpl
 from etl.extract import detect_template, extract_report, parse_title
 from etl.mapping import match_label
 from etl.report import ABSENT, BLANK, DERIVED, UNPARSED, parse_number
-from tests.conftest import SAMPLES, expected
+from tests.conftest import EXPECTED, SAMPLES, expected
 
-STEMS = sorted(p.stem for p in SAMPLES.glob("*.pdf"))
-
-
-def test_five_samples_are_bundled() -> None:
-    assert len(STEMS) == 5
+# The samples are the ones with a truth: a sample PDF gone missing fails its test below
+# instead of quietly taking the test with it.
+STEMS = sorted(p.stem for p in EXPECTED.glob("*.json"))
 
 
 @pytest.mark.parametrize("stem", STEMS)

@@ -15,15 +15,8 @@ from etl.cli import cli
 from etl.layout import address, layout
 from etl.load import load
 from etl.report import Report
-from tests.conftest import SAMPLES, expected, meta_cell, other_year
+from tests.conftest import NEW_NP, SAMPLES, cell_ref, expected, meta_cell, other_year, set_value
 
-
-def _cell(template: str, key: tuple[str, str, str]) -> str:
-    """The A1 reference of the cell of ``key`` on its sheet, found through the layout."""
-    return address(*layout(template)[key]).split("!", 1)[1]
-
-
-NEW_NP = ("requests", "new", "natural_person")
 NEW_COMMERCIAL = ("requests", "new", "commercial")
 
 
@@ -72,7 +65,7 @@ def test_reload_reads_only_changed_workbooks(sheets: Path, tmp_path: Path) -> No
     db = tmp_path / "ogi.db"
     load(sheets, db)
     wb = openpyxl.load_workbook(sheets / "003_dca3b8d882aa9ceb.xlsx")
-    wb["requests"][_cell("2021", NEW_NP)] = 14
+    wb["requests"][cell_ref(NEW_NP, "2021")] = 14
     wb.save(sheets / "003_dca3b8d882aa9ceb.xlsx")
     result = load(sheets, db)
     assert result.loaded == ["003_dca3b8d882aa9ceb"] and len(result.unchanged) == 4
@@ -171,8 +164,8 @@ def test_bad_workbook_is_refused_and_database_keeps_its_rows(sheets: Path, tmp_p
     load(sheets, db)
     before = _dump(db)
     wb = openpyxl.load_workbook(sheets / "001_1f6271bab0582421.xlsx")
-    wb["requests"][_cell("2021", NEW_NP)] = 12345  # a valid correction, beside a bad cell
-    wb["requests"][_cell("2021", NEW_COMMERCIAL)] = "n/a"
+    wb["requests"][cell_ref(NEW_NP, "2021")] = 12345  # a valid correction, beside a bad cell
+    wb["requests"][cell_ref(NEW_COMMERCIAL, "2021")] = "n/a"
     wb.save(sheets / "001_1f6271bab0582421.xlsx")
     result = CliRunner().invoke(cli, ["load", "--sheets", str(sheets), "--db", str(db)])
     assert result.exit_code == 1
@@ -187,12 +180,13 @@ def test_corrections_are_logged_once(sheets: Path, tmp_path: Path) -> None:
     db = tmp_path / "ogi.db"
     path = sheets / "002_a9c952ea755c5d56.xlsx"
     wb = openpyxl.load_workbook(path)
-    old = wb["requests"][_cell("2019", NEW_NP)].value
-    wb["requests"][_cell("2019", NEW_NP)] = old + 1
+    old = wb["requests"][cell_ref(NEW_NP, "2019")].value
+    wb["requests"][cell_ref(NEW_NP, "2019")] = old + 1
     wb["meta"][meta_cell("reviewer")] = "张三"  # reviewer
     wb.save(path)
     load(sheets, db)
-    load(sheets, db)
+    load(sheets, db)  # unchanged: skipped
+    load(sheets, db, full=True)  # read again: the same change is not logged twice
     rows = sqlite3.connect(db).execute(
         "SELECT report_id, item, measure, extracted, corrected, address, reviewer "
         "FROM corrections").fetchall()
@@ -273,21 +267,8 @@ def test_ensure_schema_adds_columns_an_older_database_lacks(tmp_path: Path) -> N
     assert db["narrative_fts"].exists() and db["report_totals"].exists()
 
 
-def _at(template: str, key: tuple[str, str, str]) -> tuple[str, str]:
-    from etl.layout import address, layout
-
-    sheet, row, col = layout(template)[key]
-    return sheet, address(sheet, row, col).split("!")[1]
-
-
 def _set(key: tuple[str, str, str], value: object) -> object:
-    def edit(path: Path) -> str:
-        sheet, cell = _at("2021", key)
-        wb = openpyxl.load_workbook(path)
-        wb[sheet][cell] = value
-        wb.save(path)
-        return f"{sheet}!{cell}"
-    return edit
+    return lambda path: set_value(path, key, value)
 
 
 def _move_row(path: Path) -> str:

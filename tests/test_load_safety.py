@@ -21,31 +21,13 @@ from click.testing import CliRunner
 import etl.load
 from etl.cli import cli
 from etl.errors import EtlError
-from etl.layout import address, layout
+from etl.layout import layout
 from etl.load import load
-from tests.conftest import meta_cell, other_year
+from tests.conftest import NEW_NP, cell_at, edit_cell, meta_cell, other_year, set_value
 
 A = "000_59d377ad04b23a3b"  # 吴忠市人民政府办公室 2024
 B = "001_1f6271bab0582421"
 SPLIT = "003_dca3b8d882aa9ceb"  # no 总计 column: its totals are derived
-NEW_NP = ("requests", "new", "natural_person")
-
-
-def _ref(key: tuple[str, str, str], template: str = "2021") -> tuple[str, str]:
-    sheet, row, col = layout(template)[key]
-    return sheet, address(sheet, row, col).split("!")[1]
-
-
-def _edit(path: Path, sheet: str, cell: str, value: object) -> None:
-    wb = openpyxl.load_workbook(path)
-    wb[sheet][cell] = value
-    wb.save(path)
-
-
-def _set(path: Path, key: tuple[str, str, str], value: object) -> str:
-    sheet, cell = _ref(key)
-    _edit(path, sheet, cell, value)
-    return f"{sheet}!{cell}"
 
 
 def _cells(db: Path, report_id: str) -> dict:
@@ -114,8 +96,8 @@ def test_relabelled_workbook_cannot_overwrite_another_report(sheets: Path, tmp_p
     load(sheets, db)
     before = _cells(db, B)
     path = sheets / f"{A}.xlsx"
-    _edit(path, "meta", meta_cell("report_id"), B)
-    _set(path, NEW_NP, 99999)
+    edit_cell(path, "meta", meta_cell("report_id"), B)
+    set_value(path, NEW_NP, 99999)
     result = _load_cli(sheets, db, *(["--full"] if full else []))
     _refused_by_name(result, path.name, f"meta!{meta_cell('report_id')}")
     assert _cells(db, B) == before
@@ -148,7 +130,7 @@ def test_backup_beside_the_workbooks_is_not_loaded(sheets: Path, tmp_path: Path)
 def test_formula_without_a_value_is_refused_not_loaded_as_blank(sheets: Path, tmp_path: Path
                                                                  ) -> None:
     path = sheets / f"{A}.xlsx"
-    where = _set(path, NEW_NP, "=180+7")  # openpyxl saves the formula without its value
+    where = set_value(path, NEW_NP, "=180+7")  # openpyxl saves the formula without its value
     result = _load_cli(sheets, tmp_path / "ogi.db")
     _refused_by_name(result, path.name, where)
     assert "公式" in result.stderr and "载入 4 个" in result.output
@@ -158,7 +140,7 @@ def test_formula_without_a_value_is_refused_not_loaded_as_blank(sheets: Path, tm
 def test_formula_with_a_saved_value_linking_outside_is_refused(sheets: Path, tmp_path: Path,
                                                                formula: str) -> None:
     path = sheets / f"{A}.xlsx"
-    sheet, cell = _ref(NEW_NP)
+    sheet, cell = cell_at(NEW_NP)
     _set_xml_cell(path, sheet, cell, f'<c r="{cell}" s="3"><f>{formula.replace("&", "&amp;")}'
                                      f"</f><v>187</v></c>")
     result = _load_cli(sheets, tmp_path / "ogi.db")
@@ -181,7 +163,7 @@ def test_ogis_own_derived_formula_is_recognised(sheets: Path, tmp_path: Path) ->
 def test_a_number_too_large_is_refused_by_name(sheets: Path, tmp_path: Path,
                                                value: float) -> None:
     path = sheets / f"{A}.xlsx"
-    where = _set(path, NEW_NP, value)
+    where = set_value(path, NEW_NP, value)
     result = _load_cli(sheets, tmp_path / "ogi.db")
     _refused_by_name(result, path.name, where)
     assert "数值过大" in result.stderr and "载入 4 个" in result.output
@@ -189,7 +171,7 @@ def test_a_number_too_large_is_refused_by_name(sheets: Path, tmp_path: Path,
 
 def test_a_twenty_digit_year_is_refused_by_name(sheets: Path, tmp_path: Path) -> None:
     path = sheets / f"{A}.xlsx"
-    _edit(path, "meta", meta_cell("year"), 12345678901234567890)
+    edit_cell(path, "meta", meta_cell("year"), 12345678901234567890)
     result = _load_cli(sheets, tmp_path / "ogi.db")
     _refused_by_name(result, path.name, f"meta!{meta_cell('year')}")
     assert "载入 4 个" in result.output
@@ -198,7 +180,7 @@ def test_a_twenty_digit_year_is_refused_by_name(sheets: Path, tmp_path: Path) ->
 def test_a_cell_at_the_sheets_last_corner_is_refused_by_name(sheets: Path, tmp_path: Path
                                                              ) -> None:
     path = sheets / f"{A}.xlsx"
-    _edit(path, "text", "XFD1048576", "x")
+    edit_cell(path, "text", "XFD1048576", "x")
     result = _load_cli(sheets, tmp_path / "ogi.db")
     _refused_by_name(result, path.name, "工作表过大")
     assert "载入 4 个" in result.output
@@ -215,7 +197,7 @@ _LAUGHS = ('<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "hahahahahahahahahaha
 def test_entity_bomb_with_an_error_cell_is_refused_by_name(sheets: Path, tmp_path: Path
                                                            ) -> None:
     path = sheets / f"{A}.xlsx"
-    sheet, cell = _ref(NEW_NP)
+    sheet, cell = cell_at(NEW_NP)
     _set_xml_cell(path, sheet, cell, f'<c r="{cell}" t="e"><v>#REF!</v></c>')
     with zipfile.ZipFile(path, "a") as z:
         z.writestr("xl/sharedStrings.xml", _LAUGHS)
@@ -260,7 +242,7 @@ def test_zip_bomb_is_refused_within_500_mb(sheets: Path, tmp_path: Path) -> None
 def test_bad_meta_values_are_refused(sheets: Path, tmp_path: Path, field: str, value: object,
                                      what: str) -> None:
     path = sheets / f"{A}.xlsx"
-    _edit(path, "meta", meta_cell(field), value)
+    edit_cell(path, "meta", meta_cell(field), value)
     result = _load_cli(sheets, tmp_path / "ogi.db")
     _refused_by_name(result, path.name, f"meta!{meta_cell(field)}")
     assert what in result.stderr
@@ -293,6 +275,17 @@ def test_edited_provenance_is_ignored_with_a_warning(sheets: Path, tmp_path: Pat
 
 # --- 7. a load cut short is finished by the next one ---------------------------------------
 
+def _load_cut_short(sheets: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load killed after its reports were committed, before the cross-year checks."""
+    def crash(*_a: object, **_k: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(etl.load, "write_chain_checks", crash)
+        with pytest.raises(KeyboardInterrupt):
+            load(sheets, db)
+
+
 def test_cross_year_checks_left_by_a_crash_are_written_by_the_next_load(
         sheets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     other_year(sheets / f"{A}.xlsx", "wz-2023", 2023)
@@ -302,14 +295,7 @@ def test_cross_year_checks_left_by_a_crash_are_written_by_the_next_load(
     assert _one(want, rows)[0] > 0
 
     db = tmp_path / "ogi.db"
-
-    def crash(*_a: object, **_k: object) -> None:
-        raise KeyboardInterrupt  # killed after the reports were committed
-
-    monkeypatch.setattr(etl.load, "write_chain_checks", crash)
-    with pytest.raises(KeyboardInterrupt):
-        load(sheets, db)
-    monkeypatch.undo()
+    _load_cut_short(sheets, db, monkeypatch)
     assert _one(db, rows) == (0,)
     result = load(sheets, db)  # plain: every workbook unchanged
     assert not result.loaded and len(result.unchanged) == 6
@@ -384,7 +370,7 @@ def test_a_database_locked_by_another_program_is_one_line(sheets: Path, tmp_path
                                                            ) -> None:
     db = tmp_path / "ogi.db"
     load(sheets, db)
-    _set(sheets / f"{A}.xlsx", NEW_NP, 190)
+    set_value(sheets / f"{A}.xlsx", NEW_NP, 190)
     other = sqlite3.connect(db)
     other.execute("BEGIN EXCLUSIVE")
     try:
@@ -460,12 +446,12 @@ def test_corrections_history_records_a_revert_and_each_change_once(sheets: Path,
     path = sheets / f"{A}.xlsx"
     load(sheets, db)
     extracted = _cells(db, A)[NEW_NP]
-    _set(path, NEW_NP, extracted + 3)
+    set_value(path, NEW_NP, extracted + 3)
     first = _load_cli(sheets, db)
     assert f"{A}.xlsx：记录了 1 处改动" in first.output
     assert f"{extracted} → {extracted + 3}" in first.output
     load(sheets, db, full=True)  # a full reload logs nothing new
-    _set(path, NEW_NP, extracted)
+    set_value(path, NEW_NP, extracted)
     load(sheets, db)
     load(sheets, db, full=True)
     conn = sqlite3.connect(db)
@@ -479,7 +465,7 @@ def test_corrections_history_records_a_revert_and_each_change_once(sheets: Path,
 
 def test_a_cleared_value_is_logged_and_warned(sheets: Path, tmp_path: Path) -> None:
     db = tmp_path / "ogi.db"
-    where = _set(sheets / f"{A}.xlsx", NEW_NP, None)
+    where = set_value(sheets / f"{A}.xlsx", NEW_NP, None)
     result = _load_cli(sheets, db)
     assert result.exit_code == 0
     assert any(where in x and "被清空" in x for x in result.stderr.splitlines()), result.stderr
@@ -488,7 +474,7 @@ def test_a_cleared_value_is_logged_and_warned(sheets: Path, tmp_path: Path) -> N
 
 
 def test_reviewed_without_a_reviewer_is_warned(sheets: Path, tmp_path: Path) -> None:
-    _edit(sheets / f"{A}.xlsx", "meta", meta_cell("status"), "已审核")
+    edit_cell(sheets / f"{A}.xlsx", "meta", meta_cell("status"), "已审核")
     result = _load_cli(sheets, tmp_path / "ogi.db")
     assert result.exit_code == 0
     assert any(f"{A}.xlsx" in x and "审核人" in x for x in result.stderr.splitlines())
@@ -499,21 +485,28 @@ def test_reviewed_without_a_reviewer_is_warned(sheets: Path, tmp_path: Path) -> 
 def test_prune_keeps_the_report_of_a_refused_workbook(sheets: Path, tmp_path: Path) -> None:
     db = tmp_path / "ogi.db"
     load(sheets, db)
-    _set(sheets / f"{A}.xlsx", NEW_NP, "十二")
+    set_value(sheets / f"{A}.xlsx", NEW_NP, "十二")
     result = load(sheets, db, prune=True)
     assert result.refused and not result.pruned
     assert _one(db, "SELECT count(*) FROM cells WHERE report_id = ?", (A,))[0] > 0
 
 
-def test_an_agency_edit_updates_both_agencies_cross_year_checks(sheets: Path,
-                                                                tmp_path: Path) -> None:
+@pytest.mark.parametrize("cut_short", [False, True])
+def test_an_agency_edit_updates_both_agencies_cross_year_checks(
+        sheets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cut_short: bool) -> None:
+    """The old agency's checks are recomputed too, also when the load that read the edit was
+    cut short (its agency stays pending; the next load has no workbook to read again)."""
     db = tmp_path / "ogi.db"
     earlier = other_year(sheets / f"{A}.xlsx", "wz-2023", 2023)
     load(sheets, db)
     chain = "SELECT count(*) FROM checks WHERE report_id = ? AND rule = 'requests.carry_chain'"
     assert _one(db, chain, (A,))[0] > 0
-    _edit(earlier, "meta", meta_cell("agency"), "青铜峡市人民政府办公室")
-    load(sheets, db)
+    edit_cell(earlier, "meta", meta_cell("agency"), "青铜峡市人民政府办公室")
+    if cut_short:
+        _load_cut_short(sheets, db, monkeypatch)
+        assert not load(sheets, db).loaded
+    else:
+        load(sheets, db)
     assert _one(db, chain, (A,)) == (0,)  # its 2023 is now another agency's
     assert _one(db, "SELECT city FROM reports WHERE report_id = 'wz-2023'") == ("吴忠市",)
     assert _one(db, "SELECT county FROM reports WHERE report_id = 'wz-2023'") == ("青铜峡市",)
@@ -527,7 +520,7 @@ def test_a_reviewer_only_edit_is_kept_by_extract(tmp_path: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(cli, ["extract", str(pdf), "--sheets", str(sheets)]).exit_code == 0
     path = sheets / f"{B}.xlsx"
-    _edit(path, "meta", meta_cell("reviewer"), "王五")
+    edit_cell(path, "meta", meta_cell("reviewer"), "王五")
     republished = tmp_path / "new" / pdf.name
     republished.parent.mkdir()
     republished.write_bytes(pdf.read_bytes() + b"\n% re-saved\n")

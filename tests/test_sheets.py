@@ -45,17 +45,12 @@ from etl.pageimage import page_images
 from etl.report import DERIVED, OCR, fingerprint
 from etl.sheets import _fit, write_workbook
 from etl.sheets_read import problem_table, read_workbook, stored_fingerprint
-from tests.conftest import SAMPLES, meta_cell
+from tests.conftest import NEW_NP, SAMPLES, cell_ref, edit_cell, meta_cell
 
 
-def _a1(place: tuple[str, int, int]) -> str:
+def _a1(where: tuple[str, int, int]) -> str:
     """``(sheet, row, column)`` -> the A1 reference on its sheet."""
-    return address(*place).split("!", 1)[1]
-
-
-def _cell(key: tuple[str, str, str], template: str = "2021") -> str:
-    """Where the value of ``key`` is, found through the layout."""
-    return _a1(layout(template)[key])
+    return address(*where).split("!", 1)[1]
 
 
 def _item_code(key: tuple[str, str, str], template: str = "2021") -> str:
@@ -70,15 +65,6 @@ def _measure_code(key: tuple[str, str, str], template: str = "2021") -> str:
     return _a1((sheet, code_row, col))
 
 
-NEW_NP = ("requests", "new", "natural_person")
-
-
-def _edit(path: Path, sheet: str, cell: str, value: object) -> None:
-    wb = openpyxl.load_workbook(path)
-    wb[sheet][cell] = value
-    wb.save(path)
-
-
 def test_round_trip_returns_the_same_report(tmp_path: Path) -> None:
     report = extract_report(SAMPLES / "003_dca3b8d882aa9ceb.pdf")
     back = read_workbook(write_workbook(report, tmp_path / "r.xlsx"))
@@ -88,17 +74,17 @@ def test_round_trip_returns_the_same_report(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("sheet", "cell", "value", "what"), [
-    ("requests", _cell(NEW_NP), "twelve", "应填数字"),
-    ("requests", _cell(NEW_NP), -3, "件数不能为负"),
-    ("requests", _cell(("requests", "carried_in", "commercial")), 2.5, "应填整数"),
-    ("requests", _cell(NEW_NP), "#REF!", "公式出错"),
+    ("requests", cell_ref(NEW_NP), "twelve", "应填数字"),
+    ("requests", cell_ref(NEW_NP), -3, "件数不能为负"),
+    ("requests", cell_ref(("requests", "carried_in", "commercial")), 2.5, "应填整数"),
+    ("requests", cell_ref(NEW_NP), "#REF!", "公式出错"),
     ("requests", _item_code(("requests", "granted", "natural_person")), "granted_typo",
      "行被移动或删除"),
 ])
 def test_bad_values_are_named_by_sheet_and_cell(sheets: Path, sheet: str, cell: str,
                                                  value: object, what: str) -> None:
     path = sheets / "000_59d377ad04b23a3b.xlsx"
-    _edit(path, sheet, cell, value)
+    edit_cell(path, sheet, cell, value)
     with pytest.raises(WorkbookError) as info:
         read_workbook(path)
     assert any(p.where == f"{sheet}!{cell}" and what in p.what for p in info.value.problems)
@@ -109,8 +95,8 @@ def test_all_problems_are_reported_not_just_the_first(sheets: Path) -> None:
     wb = openpyxl.load_workbook(path)
     where = layout("2021")
     bad = (NEW_NP, ("appeals", "litigation_direct", "corrected"))
-    wb["requests"][_cell(bad[0])] = "x"
-    wb["appeals"][_cell(bad[1])] = -1
+    wb["requests"][cell_ref(bad[0])] = "x"
+    wb["appeals"][cell_ref(bad[1])] = -1
     wb.save(path)
     with pytest.raises(WorkbookError) as info:
         read_workbook(path)
@@ -130,7 +116,7 @@ def test_corrected_workbook_survives_extract_again(tmp_path: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(cli, ["extract", pdf, "--sheets", str(sheets)]).exit_code == 0
     path = sheets / "004_dc6eabfeda6fcd8b.xlsx"
-    _edit(path, "requests", _cell(NEW_NP), 999)
+    edit_cell(path, "requests", cell_ref(NEW_NP), 999)
     same = runner.invoke(cli, ["extract", pdf, "--sheets", str(sheets)])
     assert same.exit_code == 0 and "未改变" in same.output
     # the agency re-publishes the PDF (new bytes): the corrected workbook is still kept
@@ -157,9 +143,9 @@ def _problems(path: Path) -> list:
 
 
 @pytest.mark.parametrize(("sheet", "cell", "value", "what"), [
-    ("requests", _cell(NEW_NP), "#DIV/0!", "公式出错"),
-    ("requests", _cell(NEW_NP), True, "应填数字"),
-    ("active", _cell(("active", "fees", "amount_10k_yuan")), -1.5, "金额不能为负"),  # 万元
+    ("requests", cell_ref(NEW_NP), "#DIV/0!", "公式出错"),
+    ("requests", cell_ref(NEW_NP), True, "应填数字"),
+    ("active", cell_ref(("active", "fees", "amount_10k_yuan")), -1.5, "金额不能为负"),  # 万元
     ("requests", _measure_code(NEW_NP), "natural_persn", "列被移动或删除"),
     ("meta", meta_cell("year"), "二〇二四", "年度应为"),
     ("meta", meta_cell("status"), "done", "状态应为 未审核 或 已审核"),
@@ -168,7 +154,7 @@ def _problems(path: Path) -> list:
 def test_more_bad_values_are_named_by_sheet_and_cell(sheets: Path, sheet: str, cell: str,
                                                       value: object, what: str) -> None:
     path = sheets / "000_59d377ad04b23a3b.xlsx"
-    _edit(path, sheet, cell, value)
+    edit_cell(path, sheet, cell, value)
     problems = _problems(path)
     assert any(p.where == f"{sheet}!{cell}" and what in p.what for p in problems), problems
     assert all(p.file == path.name for p in problems)
@@ -179,7 +165,7 @@ def test_signed_change_may_be_negative_and_text_blank_is_empty(sheets: Path) -> 
     sheet, row, col = layout("2019")[("active", "licensing", "change")]
     wb = openpyxl.load_workbook(path)
     wb[sheet].cell(row, col).value = -4
-    wb["requests"][_cell(NEW_NP, "2019")] = "   "
+    wb["requests"][cell_ref(NEW_NP, "2019")] = "   "
     wb.save(path)
     report = read_workbook(path)
     assert report.value("active", "licensing", "change") == -4
@@ -191,7 +177,7 @@ def test_moved_row_is_reported_once_and_hides_its_values(sheets: Path) -> None:
     wb = openpyxl.load_workbook(path)
     key = ("requests", "granted", "natural_person")
     wb["requests"][_item_code(key)] = "granted_typo"
-    wb["requests"][_cell(("requests", "granted", "commercial"))] = "text in a moved row"
+    wb["requests"][cell_ref(("requests", "granted", "commercial"))] = "text in a moved row"
     wb.save(path)
     problems = _problems(path)
     assert [(p.where, p.value) for p in problems] == [
@@ -213,7 +199,7 @@ def test_lock_file_and_bad_cells_are_reported_together(sheets: Path) -> None:
     path = sheets / "000_59d377ad04b23a3b.xlsx"
     (sheets / f"~${path.name}").write_bytes(b"lock")
     key = ("appeals", "review", "upheld")
-    _edit(path, "appeals", _cell(key), "x")
+    edit_cell(path, "appeals", cell_ref(key), "x")
     problems = _problems(path)
     assert [p.where for p in problems] == ["-", address(*layout("2021")[key])]
     assert "Excel 中打开" in problems[0].what
@@ -221,7 +207,7 @@ def test_lock_file_and_bad_cells_are_reported_together(sheets: Path) -> None:
 
 def test_changed_hidden_cells_header_is_refused(sheets: Path) -> None:
     path = sheets / "000_59d377ad04b23a3b.xlsx"
-    _edit(path, "_cells", "A1", "sektion")
+    edit_cell(path, "_cells", "A1", "sektion")
     assert any(p.where == "_cells!A1" for p in _problems(path))
 
 
@@ -356,7 +342,7 @@ def test_live_checks_beside_the_grid_compute_each_identity(tmp_path: Path) -> No
     assert {("requests.row_total", "granted"), ("requests.handled_sum", "total"),
             ("appeals.row_total", "review")} <= failed
     # the cells of a failing identity turn light red too
-    granted_total = _cell(("requests", "granted", "total"))
+    granted_total = cell_ref(("requests", "granted", "total"))
     assert any(granted_total in cf.sqref for cf in requests.conditional_formatting)
 
 
@@ -388,9 +374,9 @@ def test_fingerprint_tells_a_persons_change(tmp_path: Path) -> None:
     assert stored_fingerprint(path) == fingerprint(report) == fingerprint(read_workbook(path))
     assert not human_edits(path)
     value = report.value("requests", "new", "natural_person")
-    _edit(path, "requests", _cell(NEW_NP), float(value))  # the same number typed again
+    edit_cell(path, "requests", cell_ref(NEW_NP), float(value))  # the same number typed again
     assert not human_edits(path)
-    _edit(path, "meta", meta_cell("agency"), "吴忠市人民政府")  # the agency corrected
+    edit_cell(path, "meta", meta_cell("agency"), "吴忠市人民政府")  # the agency corrected
     assert human_edits(path)
 
 
@@ -401,7 +387,7 @@ def test_workbook_without_fingerprint_falls_back_to_extracted_values(tmp_path: P
     del wb["_ogi"]
     wb.save(path)
     assert stored_fingerprint(path) is None and not human_edits(path)
-    _edit(path, "requests", _cell(NEW_NP), 1)
+    edit_cell(path, "requests", cell_ref(NEW_NP), 1)
     assert human_edits(path)
 
 
@@ -617,13 +603,13 @@ def test_a_corrected_part_updates_its_derived_total(tmp_path: Path) -> None:
     path = write_workbook(report, tmp_path / "r.xlsx")
     total = ("requests", "new", "total")
     before = report.value(*total)
-    _edit(path, "requests", _cell(NEW_NP), report.value(*NEW_NP) + 2)
+    edit_cell(path, "requests", cell_ref(NEW_NP), report.value(*NEW_NP) + 2)
     out = tmp_path / "out"
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
                     "--convert-to", "xlsx", "--outdir", str(out), str(path)],
                    check=True, capture_output=True, timeout=120)
     computed = openpyxl.load_workbook(out / "r.xlsx", data_only=True)
-    assert computed["requests"][_cell(total)].value == before + 2
+    assert computed["requests"][cell_ref(total)].value == before + 2
     _, live, _ = check_cells("2021")[("requests.row_total", "new")]
     assert computed["requests"].cell(*live).value == 0  # the row still adds up
 
@@ -682,7 +668,7 @@ def test_ocr_cells_are_coloured_by_confidence(tmp_path: Path) -> None:
     unsure.flags, unsure.confidence = [OCR], 0.62
     path = write_workbook(report, tmp_path / "r.xlsx")
     ws = openpyxl.load_workbook(path)["requests"]
-    a, b = ws[_cell(NEW_NP)], ws[_cell(("requests", "new", "commercial"))]
+    a, b = ws[cell_ref(NEW_NP)], ws[cell_ref(("requests", "new", "commercial"))]
     assert a.fill.fgColor.rgb[-6:] != b.fill.fgColor.rgb[-6:]
     assert "97%" in a.comment.text and "请核对" not in a.comment.text
     assert "62%" in b.comment.text and "请核对" in b.comment.text
