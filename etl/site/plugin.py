@@ -17,6 +17,7 @@ import sqlite3
 import sys
 import threading
 import weakref
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
@@ -194,6 +195,14 @@ def home(datasette: Any) -> dict:
 @hookimpl
 def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
     env.filters["ogi_error"] = error_text  # also on error pages, which get no extra vars
+    # datasette-dashboards' templates as "dashboards:<name>", so that the site's templates of
+    # the same name extend them (their words in Chinese) instead of copying them whole
+    import datasette_dashboards
+    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
+    folder = Path(datasette_dashboards.__file__).parent / "templates"
+    env.loader = ChoiceLoader([env.loader, PrefixLoader(
+        {"dashboards": FileSystemLoader(str(folder))}, delimiter=":")])
 
 
 @hookimpl
