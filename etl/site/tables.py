@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from etl import template as tpl
 from etl.layout import STATUS_LABELS
 from etl.site import labels
+from etl.site.agency import agency_key
 from etl.store import TOTALS_GROUPS, TOTALS_ROWS
 
 # report_totals columns (the loader's: TOTALS_ROWS, TOTALS_GROUPS and the appeals sums) as
@@ -87,12 +88,13 @@ class Derived:
 
 
 def agency_key_sql(have: set[str]) -> str:
-    """The stable agency key of a ``reports r`` row: the loader's ``agency_key`` column
-    (etl.place.agency_key); for a database from before it, place code and name."""
+    """The stable agency key of a ``reports r`` row: the loader's ``agency_key`` column when
+    it has one; else the place code and the normalised name (etl.site.agency: the years of
+    洪泽区人民政府 and 淮安市洪泽区人民政府 one agency); without a place code, the name."""
     if "agency_key" in have:
         return "r.agency_key"
     if "adcode" in have:
-        return "coalesce(r.adcode, '') || ':' || coalesce(r.agency, '')"
+        return "ogi_agency_key(r.adcode, r.agency)"
     return "coalesce(r.agency, '')"
 
 
@@ -327,9 +329,10 @@ STATE = "site_state"  # one row: the signature of the definitions the tables wer
 
 
 def register_functions(conn: sqlite3.Connection) -> None:
-    """The Python functions the SELECTs call (labels of flags and notes)."""
+    """The Python functions the SELECTs call (labels of flags and notes, agency keys)."""
     conn.create_function("ogi_flags", 1, labels.flags_label, deterministic=True)
     conn.create_function("ogi_note", 1, labels.note_label, deterministic=True)
+    conn.create_function("ogi_agency_key", 2, agency_key, deterministic=True)
 
 
 def signature(tables: Iterable[Derived]) -> str:
