@@ -139,13 +139,19 @@ def build(db: Path, reports: int) -> None:
         conn.execute("DROP TABLE temp.o")
         conn.commit()
         print(f"  {table}: {time.perf_counter() - started:.0f} s", flush=True)
-    # a few corrections, as reviewers leave them
-    conn.execute("INSERT OR IGNORE INTO corrections SELECT k.report_id, c.section, c.item, "
-                 "c.measure, c.value - 1, c.value, c.section || '!' || 'C' || (k.n % 20 + 5), "
-                 "'审核人' || (k.n % 40), '2025-03-0' || (k.n % 9 + 1) || 'T10:00:00+00:00' "
+    # a few corrections, as reviewers leave them: the extracted value one less than the
+    # value in force, so that corrections_in_force and the report pages show them
+    conn.execute("INSERT INTO corrections (report_id, section, item, measure, extracted, "
+                 "previous, corrected, kind, address, reviewer, logged_at) "
+                 "SELECT k.report_id, c.section, c.item, c.measure, c.value - 1, c.value - 1, "
+                 "c.value, 'correction', 'requests!C' || (k.n % 20 + 5), '审核人' || (k.n % 40), "
+                 "'2025-03-0' || (k.n % 9 + 1) || 'T10:00:00+00:00' "
                  "FROM copies k CROSS JOIN cells c ON c.report_id = k.report_id AND c.section = "
                  "'requests' AND c.item = 'granted' AND c.measure = 'total' "
                  "WHERE k.n % 30 = 0 AND c.value > 0")
+    conn.execute("UPDATE cells SET extracted = value - 1 WHERE section = 'requests' AND item = "
+                 "'granted' AND measure = 'total' AND report_id IN (SELECT report_id FROM "
+                 "corrections)")
     conn.commit()
     started = time.perf_counter()
     conn.execute("INSERT INTO narrative_fts (narrative_fts) VALUES ('rebuild')")
