@@ -327,10 +327,14 @@ def test_numbers_with_separators_and_rates_with_percent(site_db: Path, tmp_path:
     conn = sqlite3.connect(db)
     conn.execute("UPDATE report_summary SET 新收申请 = 568000 WHERE report_id = ?",
                  ["003_dca3b8d882aa9ceb"])
+    conn.execute("UPDATE report_summary SET 公开率 = 19 WHERE report_id = ?",
+                 ["004_dc6eabfeda6fcd8b"])
     conn.commit()
     conn.close()
     _, html = _get(db, "/ogi/report_summary?report_id=003_dca3b8d882aa9ceb")
     assert ">568,000<" in html and ">46.2%<" in html
+    _, html = _get(db, "/ogi/report_summary?report_id=004_dc6eabfeda6fcd8b")
+    assert ">19.0%<" in html  # one decimal like every other rate, not 19%
     assert ">2024<" in html  # a year is not a count
 
 
