@@ -218,6 +218,11 @@ def pages(base: str, meta: dict) -> list[tuple[str, str]]:
     one = _json(base, "/ogi/report_summary.json?_shape=array&_size=1&_sort_desc=新收申请"
                       "&_nofacet=1&年度=2023&层级=县级")[0]
     found = [("首页", "/"), ("数据库", "/ogi"), ("图表列表", "/-/dashboards")]
+    # every link of the home page as it is written there (some carry a filter or a sort)
+    for group in meta["plugins"]["ogi-site"]["home"]:
+        for link in group["links"]:
+            if "?" in link["href"]:
+                found.append((f"首页链接 {link['title']}", link["href"]))
     for name, table in db["tables"].items():
         if table.get("hidden"):
             continue
@@ -388,6 +393,9 @@ def measure(db: Path, runs: int) -> int:
         print(f"全部 CSV（未审核的报告）：{rows:,} 行，{ms / 1000:.1f} s", flush=True)
         ms, rows = csv_export(base, "/-/search.csv?q=复议")
         print(f"检索结果全部 CSV（复议）：{rows:,} 行，{ms / 1000:.1f} s", flush=True)
+        ms, rows = csv_export(base, "/ogi/requests_wide.csv?项目代码=new&_stream=on&_size=max")
+        print(f"全部 CSV（依申请公开，第一行“本年新收”）：{rows:,} 行，{ms / 1000:.1f} s",
+              flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
