@@ -303,7 +303,7 @@ async def search_view(datasette: Any, request: Any) -> Response:
         "q": q, "hits": hits, "total": total, "mark": mark, "first": _before(request) is None,
         "next_url": f"?{urlencode({'q': q, 'before': following})}" if following else None,
         "csv_url": datasette.urls.path(f"/-/search.csv?{urlencode({'q': q})}"),
-        "short": 0 < len(q) < search.TRIGRAM})
+        "short": 0 < len(q) < search.TRIGRAM, "page": search.PAGE})
 
 
 async def search_csv(datasette: Any, request: Any) -> AsgiStream:
