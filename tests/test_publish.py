@@ -273,6 +273,13 @@ def test_one_agency_key_under_two_names(adcode: str, names: list[str], key: str)
     assert agency_key("320800", "淮安市人民政府") != agency_key("320813", "洪泽区人民政府")
 
 
+def test_corrections_in_force_read_through_an_index(site_db: Path) -> None:
+    """The view's page counts its rows: through the partial index, not all of cells."""
+    plan = " ".join(r[-1] for r in _table(
+        site_db, "EXPLAIN QUERY PLAN SELECT count(*) FROM corrections_in_force"))
+    assert "USING INDEX cells_corrected" in plan or "USING COVERING INDEX cells_corrected" in plan
+
+
 def test_check_failures_in_chinese(site_db: Path) -> None:
     rows = _table(site_db, "SELECT 类别, 规则, 对象, 应为, 实为, 差额, 规则代码 FROM "
                            "check_failures WHERE report_id = ? ORDER BY 对象",

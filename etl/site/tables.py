@@ -338,6 +338,7 @@ def register_functions(conn: sqlite3.Connection) -> None:
 def signature(tables: Iterable[Derived]) -> str:
     text = "\n".join(t.create() + t.select + repr(t.indexes) for t in tables)
     text += repr(sorted(_lookups().items()))
+    text += repr(LOADER_INDEXES)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -368,9 +369,20 @@ def is_current(conn: sqlite3.Connection) -> bool:
             and _stored(conn, "stamp") == _stamp(conn, have))
 
 
+# Indexes the site needs on the loader's tables. corrections_in_force (a view over cells)
+# finds the few cells whose value differs from the extracted one; without this partial index
+# its page counts them by reading all 20 million cells, past the time limit.
+LOADER_INDEXES = ("CREATE INDEX IF NOT EXISTS cells_corrected ON cells (report_id) "
+                  "WHERE extracted IS NOT value AND NOT derived",)
+
+
 def _rebuild(conn: sqlite3.Connection, tables: tuple[Derived, ...], sig: str,
              progress: Callable[[str], None] | None) -> None:
     _write_lookups(conn)
+    have = {r[1] for r in conn.execute("PRAGMA table_info(cells)")}
+    if {"extracted", "value", "derived"} <= have:
+        for sql in LOADER_INDEXES:
+            conn.execute(sql)
     conn.execute("PRAGMA analysis_limit = 1000")  # approximate statistics, in milliseconds
     for t in tables:
         kind = conn.execute("SELECT type FROM sqlite_master WHERE name = ?", [t.name]).fetchone()
