@@ -145,7 +145,7 @@ def _copy(site_db: Path, tmp_path: Path, name: str = "ogi.db") -> Path:
 DERIVED = ("report_summary", "requests_wide", "appeals_wide", "active_wide", "check_failures",
            "flagged_cells", "correction_log", "yoy_jumps", "agencies", "region_summary",
            "reason_summary")
-WUZHONG = "640300:吴忠市人民政府办公室"
+WUZHONG = "640300:人民政府办公室"  # place code and normalised name (etl.site.agency)
 RID = "003_dca3b8d882aa9ceb"  # the 2019 template: 25 derived cells
 
 
@@ -243,13 +243,10 @@ def test_an_agency_over_the_years(site_db: Path, tmp_path: Path) -> None:
     conn.execute("UPDATE reports SET agency = '宁夏吴忠市人民政府办公室' WHERE report_id = ?",
                  ["000_prev_2023"])
     if "agency_key" in {r[1] for r in conn.execute("PRAGMA table_info(reports)")}:
-        conn.execute("UPDATE reports SET agency_key = ? WHERE report_id = ?",
-                     [WUZHONG, "000_prev_2023"])
-    else:  # before the loader stores agency_key: the site reads one column of it
-        conn.execute("ALTER TABLE reports ADD COLUMN agency_key TEXT")
-        conn.execute("UPDATE reports SET agency_key = coalesce(adcode, '') || ':' || agency")
-        conn.execute("UPDATE reports SET agency_key = ? WHERE report_id = ?",
-                     [WUZHONG, "000_prev_2023"])
+        # the loader's key (etl.place) for both years
+        conn.execute("UPDATE reports SET agency_key = ? WHERE report_id IN (?, ?)",
+                     [WUZHONG, "000_prev_2023", "000_59d377ad04b23a3b"])
+    # else the site's own key (place code and normalised name) makes the two names one
     conn.commit()
     conn.close()
     ensure_views(db)
@@ -261,6 +258,26 @@ def test_an_agency_over_the_years(site_db: Path, tmp_path: Path) -> None:
     breaks = _table(db, "SELECT 规则, 对象, 应为, 实为 FROM check_failures WHERE 类别 = '跨年' "
                         "ORDER BY 规则, 对象")
     assert ("跨年结转", "总计", 4, 0) in breaks
+
+
+@pytest.mark.parametrize(("adcode", "names", "key"), [
+    ("320813", ["洪泽区人民政府", "淮安市洪泽区人民政府", "江苏省淮安市洪泽区人民政府"],
+     "320813:人民政府"),
+    ("640300", ["吴忠市人民政府办公室", "宁夏吴忠市人民政府办公室"], "640300:人民政府办公室"),
+    ("320813", ["洪泽区教育局", "淮安市洪泽区教育局"], "320813:教育局")])
+def test_one_agency_key_under_two_names(adcode: str, names: list[str], key: str) -> None:
+    from etl.site.agency import agency_key
+
+    assert {agency_key(adcode, n) for n in names} == {key}
+    assert agency_key(None, "朝阳区人民政府") == ":朝阳区人民政府"  # no place code: kept whole
+    assert agency_key("320800", "淮安市人民政府") != agency_key("320813", "洪泽区人民政府")
+
+
+def test_corrections_in_force_read_through_an_index(site_db: Path) -> None:
+    """The view's page counts its rows: through the partial index, not all of cells."""
+    plan = " ".join(r[-1] for r in _table(
+        site_db, "EXPLAIN QUERY PLAN SELECT count(*) FROM corrections_in_force"))
+    assert "USING INDEX cells_corrected" in plan or "USING COVERING INDEX cells_corrected" in plan
 
 
 def test_check_failures_in_chinese(site_db: Path) -> None:
@@ -317,10 +334,14 @@ def test_numbers_with_separators_and_rates_with_percent(site_db: Path, tmp_path:
     conn = sqlite3.connect(db)
     conn.execute("UPDATE report_summary SET 新收申请 = 568000 WHERE report_id = ?",
                  ["003_dca3b8d882aa9ceb"])
+    conn.execute("UPDATE report_summary SET 公开率 = 19 WHERE report_id = ?",
+                 ["004_dc6eabfeda6fcd8b"])
     conn.commit()
     conn.close()
     _, html = _get(db, "/ogi/report_summary?report_id=003_dca3b8d882aa9ceb")
     assert ">568,000<" in html and ">46.2%<" in html
+    _, html = _get(db, "/ogi/report_summary?report_id=004_dc6eabfeda6fcd8b")
+    assert ">19.0%<" in html  # one decimal like every other rate, not 19%
     assert ">2024<" in html  # a year is not a count
 
 
@@ -378,6 +399,32 @@ def test_search_finds_short_and_long_words(site_db: Path, q: str) -> None:
     assert html.count('class="ogi-search-hit"') == 2
     assert f"<mark>{q}</mark>" in html
     assert 'href="/-/report/003_dca3b8d882aa9ceb#section-五"' in html
+
+
+def test_a_short_word_search_stops_in_time_and_goes_on(site_db: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A short word is scanned a window of rows at a time for a bounded time (a rare word at
+    100,000 reports would read every text past the time limit): the page says what it has
+    not searched yet and goes on from there; the CSV still has every match."""
+    import re
+
+    from etl.site import search
+
+    monkeypatch.setattr(search, "SCAN_WINDOW", 1)  # one row a query, one query a page
+    monkeypatch.setattr(search, "SCAN_BUDGET_S", 0.0)
+    url, found = "/-/search?" + urlencode({"q": "台账"}), 0
+    status, html = _get(site_db, url)
+    assert status == 200 and "最近载入的报告中没有找到“台账”" in html  # the newest row: no match
+    for _ in range(5):
+        found += html.count('class="ogi-search-hit"')
+        following = re.search(r'class="ogi-next"><a href="([^"]+)">继续检索更早的报告', html)
+        if following is None:
+            break
+        status, html = _get(site_db, "/-/search" + following[1].replace("&amp;", "&"))
+        assert status == 200
+    assert found == 2
+    _, text = _get(site_db, "/-/search.csv?" + urlencode({"q": "台账"}))
+    assert len(list(csv.reader(io.StringIO(text)))) == 1 + 2
 
 
 def test_search_escapes_the_text(site_db: Path) -> None:
@@ -483,6 +530,22 @@ def test_dashboard_page(site_db: Path) -> None:
     assert status == 200
     for chart in DASHBOARDS["overview"]["charts"].values():
         assert chart["title"] in html
+    # datasette-dashboards' own words said in Chinese by the site's templates
+    assert '<a href="/">首页</a> /' in html and ">home<" not in html
+    assert "/ogi-static/dashboards.js" in html  # its filter button: 筛选, not Apply
+    status, html = _get(site_db, "/-/dashboards")
+    assert status == 200 and "<h1>图表</h1>" in html and ">home<" not in html
+    status, html = _get(site_db, "/-/dashboards/overview/top-reports")
+    assert status == 200 and '<a href="/-/dashboards">图表</a>' in html
+
+
+def test_chart_axes_print_whole_numbers() -> None:
+    """A bare "," lets Vega pick significant digits from the tick step: 250 drawn as 2.5e+2."""
+    for slug, chart in DASHBOARDS["overview"]["charts"].items():
+        for channel in chart.get("display", {}).get("encoding", {}).values():
+            axis = channel.get("axis") if isinstance(channel, dict) else None
+            if axis and "format" in axis:
+                assert axis["format"] == ",d", slug
 
 
 def _chart(db: Path, slug: str, filters: dict[str, str]) -> list[dict]:

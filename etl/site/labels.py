@@ -50,7 +50,7 @@ def format_number(column: str, value: object) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or column in PLAIN_NUMBERS:
         return None
     if column in RATE_COLUMNS:
-        return f"{value:g}%"
+        return f"{value:.1f}%"  # one decimal throughout: 19.0%, not 19%
     return number(value)
 
 

@@ -17,6 +17,7 @@ import sqlite3
 import sys
 import threading
 import weakref
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
@@ -194,6 +195,14 @@ def home(datasette: Any) -> dict:
 @hookimpl
 def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
     env.filters["ogi_error"] = error_text  # also on error pages, which get no extra vars
+    # datasette-dashboards' templates as "dashboards:<name>", so that the site's templates of
+    # the same name extend them (their words in Chinese) instead of copying them whole
+    import datasette_dashboards
+    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
+    folder = Path(datasette_dashboards.__file__).parent / "templates"
+    env.loader = ChoiceLoader([env.loader, PrefixLoader(
+        {"dashboards": FileSystemLoader(str(folder))}, delimiter=":")])
 
 
 @hookimpl
@@ -294,7 +303,7 @@ async def search_view(datasette: Any, request: Any) -> Response:
         "q": q, "hits": hits, "total": total, "mark": mark, "first": _before(request) is None,
         "next_url": f"?{urlencode({'q': q, 'before': following})}" if following else None,
         "csv_url": datasette.urls.path(f"/-/search.csv?{urlencode({'q': q})}"),
-        "short": 0 < len(q) < search.TRIGRAM})
+        "short": 0 < len(q) < search.TRIGRAM, "page": search.PAGE})
 
 
 async def search_csv(datasette: Any, request: Any) -> AsgiStream:

@@ -2,13 +2,15 @@
 
 The trigram index (``narrative_fts``) finds a phrase of three characters or more; most
 Chinese words have two (公开, 复议), which a trigram cannot match, so those are found by
-``instr`` over the text, newest reports first, a page at a time (a common word fills a
-page after a few hundred rows; a rare one reads the whole text, within the time limit).
+``instr`` over the text, newest reports first, a page at a time, a window of rows a query
+for a fraction of a second (a common word fills a page after a few hundred rows; a rare one
+stops there and the page offers to search the older reports on).
 Matches come back marked (``START``/``END`` around each) for the page to highlight.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,8 @@ START, END = "\x02", "\x03"
 PAGE = 50
 TRIGRAM = 3  # the shortest phrase the trigram index matches
 EXCERPT = 40  # characters either side of the first match in a short-word excerpt
+SCAN_WINDOW = 10_000  # narrative rows a short-word query reads (a few MB of text)
+SCAN_BUDGET_S = 0.3  # then the page shows what it found and offers to search on
 COUNT_TIME_LIMIT_MS = 400  # counting a common word's matches may take longer: then no count
 
 
@@ -56,14 +60,31 @@ async def _fts(db: Any, q: str, before: int | None, limit: int) -> list[Hit]:
             for r in rows.rows]
 
 
-async def _scan(db: Any, q: str, before: int | None, limit: int) -> list[Hit]:
-    rows = await db.execute(
-        "SELECT rowid, report_id, section, title, text FROM narrative "
-        "WHERE (:before IS NULL OR rowid < :before) "
-        "AND (instr(text, :q) > 0 OR instr(title, :q) > 0) ORDER BY rowid DESC LIMIT :limit",
-        {"q": q, "before": before, "limit": limit})
-    return [Hit(r["rowid"], r["report_id"], r["section"], r["title"] or "",
-                excerpt(r["text"] or "", q)) for r in rows.rows]
+async def _scan(db: Any, q: str, before: int | None, limit: int
+                ) -> tuple[list[Hit], int | None]:
+    """Matches of a short word by ``instr``, newest first, ``SCAN_WINDOW`` rowids a query, for
+    at most ``SCAN_BUDGET_S``: a rare word would read every report's text, past the time
+    limit. Returns the hits and, if the scan stopped before the oldest row, where to go on."""
+    if before is None:
+        before = (await db.execute("SELECT max(rowid) FROM narrative")).rows[0][0]
+        before = None if before is None else before + 1
+    hits: list[Hit] = []
+    started = time.monotonic()
+    while before is not None and before > 0 and len(hits) < limit:
+        low = max(before - SCAN_WINDOW, 0)
+        rows = await db.execute(
+            "SELECT rowid, report_id, section, title, text FROM narrative "
+            "WHERE rowid < :before AND rowid >= :low "
+            "AND (instr(text, :q) > 0 OR instr(title, :q) > 0) ORDER BY rowid DESC LIMIT :limit",
+            {"q": q, "before": before, "low": low, "limit": limit - len(hits)})
+        hits += [Hit(r["rowid"], r["report_id"], r["section"], r["title"] or "",
+                     excerpt(r["text"] or "", q)) for r in rows.rows]
+        if len(hits) >= limit:
+            return hits, None
+        before = low if low > 0 else None
+        if time.monotonic() - started > SCAN_BUDGET_S:
+            break
+    return hits, before
 
 
 async def search(db: Any, q: str, before: int | None = None, limit: int = PAGE
@@ -73,8 +94,11 @@ async def search(db: Any, q: str, before: int | None = None, limit: int = PAGE
     q = q.strip()
     if not q:
         return [], None
-    find = _fts if len(q) >= TRIGRAM else _scan
-    hits = await find(db, q, before, limit + 1)
+    resume = None  # a short word's scan stopped by its time budget: where it goes on
+    if len(q) >= TRIGRAM:
+        hits = await _fts(db, q, before, limit + 1)
+    else:
+        hits, resume = await _scan(db, q, before, limit + 1)
     more = len(hits) > limit
     hits = hits[:limit]
     if hits:
@@ -87,7 +111,7 @@ async def search(db: Any, q: str, before: int | None = None, limit: int = PAGE
         for h in hits:
             if h.report_id in by_id:
                 h.agency, h.year = by_id[h.report_id]["机关"], by_id[h.report_id]["年度"]
-    return hits, hits[-1].rowid if more else None
+    return hits, hits[-1].rowid if more else resume
 
 
 async def count(db: Any, q: str) -> int | None:

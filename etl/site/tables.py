@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from etl import template as tpl
 from etl.layout import STATUS_LABELS
 from etl.site import labels
+from etl.site.agency import agency_key
 from etl.store import TOTALS_GROUPS, TOTALS_ROWS
 
 # report_totals columns (the loader's: TOTALS_ROWS, TOTALS_GROUPS and the appeals sums) as
@@ -87,12 +88,13 @@ class Derived:
 
 
 def agency_key_sql(have: set[str]) -> str:
-    """The stable agency key of a ``reports r`` row: the loader's ``agency_key`` column
-    (etl.place.agency_key); for a database from before it, place code and name."""
+    """The stable agency key of a ``reports r`` row: the loader's ``agency_key`` column when
+    it has one; else the place code and the normalised name (etl.site.agency: the years of
+    洪泽区人民政府 and 淮安市洪泽区人民政府 one agency); without a place code, the name."""
     if "agency_key" in have:
         return "r.agency_key"
     if "adcode" in have:
-        return "coalesce(r.adcode, '') || ':' || coalesce(r.agency, '')"
+        return "ogi_agency_key(r.adcode, r.agency)"
     return "coalesce(r.agency, '')"
 
 
@@ -327,14 +329,16 @@ STATE = "site_state"  # one row: the signature of the definitions the tables wer
 
 
 def register_functions(conn: sqlite3.Connection) -> None:
-    """The Python functions the SELECTs call (labels of flags and notes)."""
+    """The Python functions the SELECTs call (labels of flags and notes, agency keys)."""
     conn.create_function("ogi_flags", 1, labels.flags_label, deterministic=True)
     conn.create_function("ogi_note", 1, labels.note_label, deterministic=True)
+    conn.create_function("ogi_agency_key", 2, agency_key, deterministic=True)
 
 
 def signature(tables: Iterable[Derived]) -> str:
     text = "\n".join(t.create() + t.select + repr(t.indexes) for t in tables)
     text += repr(sorted(_lookups().items()))
+    text += repr(LOADER_INDEXES)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -365,9 +369,20 @@ def is_current(conn: sqlite3.Connection) -> bool:
             and _stored(conn, "stamp") == _stamp(conn, have))
 
 
+# Indexes the site needs on the loader's tables. corrections_in_force (a view over cells)
+# finds the few cells whose value differs from the extracted one; without this partial index
+# its page counts them by reading all 20 million cells, past the time limit.
+LOADER_INDEXES = ("CREATE INDEX IF NOT EXISTS cells_corrected ON cells (report_id) "
+                  "WHERE extracted IS NOT value AND NOT derived",)
+
+
 def _rebuild(conn: sqlite3.Connection, tables: tuple[Derived, ...], sig: str,
              progress: Callable[[str], None] | None) -> None:
     _write_lookups(conn)
+    have = {r[1] for r in conn.execute("PRAGMA table_info(cells)")}
+    if {"extracted", "value", "derived"} <= have:
+        for sql in LOADER_INDEXES:
+            conn.execute(sql)
     conn.execute("PRAGMA analysis_limit = 1000")  # approximate statistics, in milliseconds
     for t in tables:
         kind = conn.execute("SELECT type FROM sqlite_master WHERE name = ?", [t.name]).fetchone()
