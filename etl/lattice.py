@@ -187,6 +187,13 @@ def camelot_space(mediabox: tuple[float, ...], rotate: int) -> Matrix:
     return _mult(ctm, (1, 0, 0, 1, -left, -bottom))
 
 
+def _decimal(v: float) -> float:
+    """A coordinate pdfium keeps as a 32-bit float back as the number the content stream
+    printed (7 digits: a float's precision), as playa, which Camelot reads with, parses it;
+    so boxes round as Camelot's do."""
+    return float(f"{v:.7g}")
+
+
 def _subpaths(obj: ctypes.c_void_p, m: Matrix) -> Iterator[tuple[str, list]]:
     """A path object's subpaths as playa sees them: the operators (``m``, ``l``, ``c``,
     ``h``) and each one's end point, transformed by ``m``."""
@@ -198,7 +205,7 @@ def _subpaths(obj: ctypes.c_void_p, m: Matrix) -> Iterator[tuple[str, list]]:
         seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
         kind = pdfium_c.FPDFPathSegment_GetType(seg)
         pdfium_c.FPDFPathSegment_GetPoint(seg, x, y)
-        p = _apply(m, (x.value, y.value))
+        p = _apply(m, (_decimal(x.value), _decimal(y.value)))
         if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
             if ops:
                 yield "".join(ops), pts
@@ -253,7 +260,7 @@ def page_lines(page: pdfium.PdfPage, space: Matrix) -> list[Line]:
     out: list[Line] = []
     for obj, m, _within in page_paths(page):
         pdfium_c.FPDFPath_GetDrawMode(obj, fill, stroke)
-        full = _mult(m, space)
+        full = _mult(tuple(_decimal(v) for v in m), space)
         for shape, pts in _subpaths(obj, full):
             out += _shape_lines(shape, pts, bool(stroke.value), bool(fill.value))
     return out
