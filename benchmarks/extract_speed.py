@@ -1,22 +1,29 @@
 """Extraction speed, side by side in one run on the same PDFs, single process:
 
 1. plain ``camelot.read_pdf(path, pages="all", flavor="lattice")`` (default settings),
-2. the same call with ``engine="vector"``,
-3. ``etl.extract.extract_report`` (table pages from the text layer, vector engine there,
-   cell text by position) — the full extraction, including mapping onto the template,
+2. the same call with ``engine="vector"`` (tables only, no workbook),
+3. ``etl.extract.extract_report`` (table pages from the text layer, their ruled grids,
+   cell text by position, mapping onto the template, checks) -> a ``Report``,
+4. the whole ``ogi extract`` of one PDF, ``--jobs 1``: ``extract_to_sheets`` as the command
+   runs it, PDF -> finished review workbook (page images included) on disk,
 
 and the floor: reading every page's text layer with pypdfium2. Prints seconds per report
-and the two ratios; then the whole ``ogi extract`` stage (extraction + review workbook) with
-one worker and with ``--jobs`` all cores, and the skip of an unchanged PDF.
+(best of the rounds, rounds interleaving the methods so that a noisy neighbour slows all
+alike) and the ratios issue 15 asks for (the whole extraction against 1 and 2); then
+``--jobs`` all cores and the skip of an unchanged PDF. ``--profile``: where the whole
+extraction's time goes, per report (cProfile, one pass).
 
-    python benchmarks/extract_speed.py [DIR ...]   # default: samples/ and ../shared/corpus-dev
+    python benchmarks/extract_speed.py [DIR ...]   # default: ../shared/corpus-dev and
+                                                   # ../shared/real-reports (else samples/)
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import logging
 import os
+import pstats
 import tempfile
 import time
 import warnings
@@ -43,6 +50,13 @@ def text_layer(path: Path) -> None:
     doc.close()
 
 
+def whole(path: Path) -> None:
+    """``ogi extract PDF --sheets DIR --jobs 1``, into a new folder (no workbook to skip)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        outcome, = extract_to_sheets([path], tmp, jobs=1)
+        assert outcome.status == "written", outcome
+
+
 def timed(methods: dict[str, Callable[[Path], object]], pdfs: list[Path], rounds: int
           ) -> dict[str, float]:
     """Best seconds per report of each method; rounds interleave the methods so that a
@@ -59,27 +73,69 @@ def timed(methods: dict[str, Callable[[Path], object]], pdfs: list[Path], rounds
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dirs", nargs="*", type=Path,
-                        default=[REPO / "samples", REPO.parent / "shared" / "corpus-dev"])
+    parser.add_argument("dirs", nargs="*", type=Path, default=[
+        REPO.parent / "shared" / "corpus-dev", REPO.parent / "shared" / "real-reports"])
     parser.add_argument("--rounds", type=int, default=3, help="best of N rounds")
+    parser.add_argument("--profile", action="store_true",
+                        help="where the whole extraction's time goes")
     args = parser.parse_args()
     pdfs = [p for d in args.dirs if d.exists() for p in sorted(d.glob("*.pdf"))]
+    pdfs = pdfs or sorted((REPO / "samples").glob("*.pdf"))
     warnings.simplefilter("ignore")
     logging.getLogger("camelot").setLevel(logging.ERROR)
-    extract_report(pdfs[0])  # warm imports so no method pays for them
+    whole(pdfs[0])  # warm imports so no method pays for them
+    plain(pdfs[0], engine="vector")
+    if args.profile:
+        profile(pdfs)
+        return
     results = timed({
         "camelot lattice (default)": plain,
         "camelot lattice engine=vector": lambda p: plain(p, engine="vector"),
-        "ogi extract_report": extract_report,
+        "ogi extract_report (Report)": extract_report,
+        "ogi extract (PDF -> workbook)": whole,
         "text layer only (floor)": text_layer,
     }, pdfs, args.rounds)
-    print(f"{len(pdfs)} PDFs, single process, seconds per report:")
+    print(f"{len(pdfs)} PDFs, single process, seconds per report (best of {args.rounds}):")
     for name, seconds in results.items():
         print(f"  {name:<32} {seconds:8.3f}")
-    ours = results["ogi extract_report"]
-    print(f"speed-up vs plain lattice: {results['camelot lattice (default)'] / ours:.1f}x   "
-          f"vs engine=vector: {results['camelot lattice engine=vector'] / ours:.1f}x")
+    lattice, vector = (results["camelot lattice (default)"],
+                       results["camelot lattice engine=vector"])
+    for name in ("ogi extract (PDF -> workbook)", "ogi extract_report (Report)"):
+        ours = results[name]
+        print(f"{name}: {lattice / ours:.1f}x plain lattice, {vector / ours:.1f}x engine=vector")
     stage(pdfs)
+
+
+# The stages of the whole extraction, as the profile names them.
+STAGES = [
+    ("extract_report", "etl/extract.py", "extract_report"),
+    ("  open + text layer", "etl/pdf.py", "__init__"),
+    ("  ruled grids (pdfium paths)", "etl/lattice.py", "grids"),
+    ("    of which Camelot itself", "etl/lattice.py", "ruled_tables"),
+    ("  text-only reading", "etl/textgrid.py", "borderless_grids"),
+    ("  mapping onto the template", "etl/mapping.py", "map_grid"),
+    ("  table regions", "etl/extract.py", "_regions"),
+    ("write_workbook", "etl/sheets.py", "write_workbook"),
+    ("  page images", "etl/pageimage.py", "page_images"),
+    ("  OOXML parts + zip", "etl/ooxml.py", "save"),
+    ("checks", "etl/checks.py", "check_report"),
+]
+
+
+def profile(pdfs: list[Path]) -> None:
+    """cProfile of the whole extraction of every PDF once: seconds per report by stage."""
+    prof = cProfile.Profile()
+    prof.enable()
+    for pdf in pdfs:
+        whole(pdf)
+    prof.disable()
+    stats = pstats.Stats(prof).stats  # (file, line, name) -> (cc, nc, tt, ct, callers)
+    total = sum(tt for _cc, _nc, tt, _ct, _callers in stats.values())
+    print(f"{len(pdfs)} PDFs, cProfile (adds overhead), seconds per report:")
+    print(f"  {'whole (profiled)':<32} {total / len(pdfs):8.3f}")
+    for label, file, name in STAGES:
+        ct = sum(v[3] for k, v in stats.items() if k[0].endswith(file) and k[2] == name)
+        print(f"  {label:<32} {ct / len(pdfs):8.3f}")
 
 
 def stage(pdfs: list[Path]) -> None:

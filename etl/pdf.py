@@ -15,6 +15,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from etl import template as tpl
 from etl.errors import PdfError
 from etl.i18n import _
 
@@ -133,18 +134,24 @@ class ReportPdf:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.doc = open_pdf(path)
-        self.texts = [self._text(n) for n in range(len(self.doc))]
         self._pages: dict[int, pdfium.PdfPage] = {}
         self._textpages: dict[int, pdfium.PdfTextPage] = {}
         self._views: dict[int, View] = {}
         self.ocr_grids: dict[int, list[Grid]] = {}  # image pages read by OCR (etl.extract)
+        self.texts = [self._text(n) for n in range(1, len(self.doc) + 1)]
 
-    def _text(self, index: int) -> str:
-        page = self.doc[index]
+    def _text(self, n: int) -> str:
+        """Page ``n``'s text; the page and its text layer are kept open when it may carry a
+        table (its grids, regions and image are read from them next: loading a page again
+        parses its content again)."""
+        page = self.doc[n - 1]
         textpage = page.get_textpage()
         text = clean_text(textpage.get_text_range())
-        textpage.close()
-        page.close()
+        if any(m in tpl.squash(text) for m in tpl.table_markers()):
+            self._pages[n], self._textpages[n] = page, textpage
+        else:
+            textpage.close()
+            page.close()
         return text
 
     def page(self, n: int) -> pdfium.PdfPage:

@@ -127,6 +127,15 @@ def _paths(objects: Iterator[ctypes.c_void_p], outer: tuple[float, ...], depth: 
             yield from _paths(inner, _then(_matrix(obj), outer), depth + 1)
 
 
+def page_paths(page: pdfium.PdfPage
+               ) -> Iterator[tuple[ctypes.c_void_p, tuple[float, ...], tuple[float, ...]]]:
+    """Every path object of the page, inside form XObjects too, with its matrix to page
+    space and that of the form it is in."""
+    count = pdfium_c.FPDFPage_CountObjects(page.raw)
+    yield from _paths((pdfium_c.FPDFPage_GetObject(page.raw, i) for i in range(count)),
+                      _IDENTITY)
+
+
 def _segments(obj: ctypes.c_void_p, m: tuple[float, ...]) -> list[tuple[Point, Point]]:
     """The straight segments of a path object, in page space (curves are skipped)."""
     x, y = ctypes.c_float(), ctypes.c_float()

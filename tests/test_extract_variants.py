@@ -267,6 +267,12 @@ def lattice_grids(stem: str) -> list[tuple[int, list[list[Span]]]]:
         return [(n, g) for n in pages for g in grids.grids(n)]
 
 
+def no_ruled_grids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if no page drew a ruled grid: neither reader of ruled grids finds one."""
+    monkeypatch.setattr(lattice, "vector_tables", lambda pdf, n: [])
+    monkeypatch.setattr(lattice, "ruled_tables", lambda doc, pages: [])
+
+
 def page_text(stem: str) -> str:
     doc = pdfium.PdfDocument(str(FIXTURES / f"{stem}.pdf"))
     text = "".join(page.get_textpage().get_text_range() for page in doc)
@@ -300,7 +306,7 @@ def test_labels_with_stray_spaces_and_line_breaks(reader: str,
                     "属于 三类 内部事务信息", "结转 下年度 继续办理", "结果\r\n维持"):
         assert printed in text, printed
     if reader == "text":
-        monkeypatch.setattr(lattice, "ruled_tables", lambda doc, pages: [])
+        no_ruled_grids(monkeypatch)
     report = extract_report(FIXTURES / "label-spaces.pdf")
     assert_matches(report, truth("label-spaces"))
     flagged = [k for k, c in report.cells.items() if LOW_CONFIDENCE in c.flags]
@@ -396,7 +402,7 @@ def test_text_overflowing_into_a_neighbouring_cell_is_flagged() -> None:
 def test_text_only_reader_agrees_without_any_ruled_grid(pdf: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """The borderless reader alone (no Camelot grid on any page) gets every layout right."""
-    monkeypatch.setattr(lattice, "ruled_tables", lambda doc, pages: [])
+    no_ruled_grids(monkeypatch)
     want = truth(pdf.stem) if pdf.parent == FIXTURES else expected(pdf.stem)
     report = extract_report(pdf)
     wrong = [(c["table"], c["item"], c["measure"]) for c in want["cells"]
@@ -546,7 +552,7 @@ def test_real_report_extracts_every_cell(stem: str) -> None:
 @needs_real
 @pytest.mark.parametrize("stem", REAL_STEMS)
 def test_real_report_text_only_reader(stem: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lattice, "ruled_tables", lambda doc, pages: [])
+    no_ruled_grids(monkeypatch)
     assert_matches(extract_report(REAL / f"{stem}.pdf"), truth(stem, REAL_TRUTH))
 
 
