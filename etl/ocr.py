@@ -11,16 +11,19 @@ recogniser output restricted to digits and the marks a count may carry, so a 0 i
 read as an O. Each ``Span`` keeps the recogniser's confidence: ``etl.mapping`` flags the
 cells ``ocr``, and those read unsure ``low_confidence``.
 
-For a full scan (no text layer at all) ``page_text`` reads the prose outside the tables
-with the detector and recogniser, for the title, the template's headings and the narrative.
+For a full scan (no text layer at all) ``read_page`` also reads the prose outside the
+tables, its lines found by the ink's profile and read by the recogniser alone, for the
+title, the template's headings and the narrative. Only the recogniser is loaded and run.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -69,104 +72,152 @@ class OcrError(RuntimeError):
 _lock = threading.Lock()
 
 
+@dataclass(frozen=True)
+class _Recogniser:
+    """The PP-OCRv4 Chinese recogniser: its onnxruntime session, the classes it outputs
+    (the CTC blank first, the space last, as RapidOCR decodes them) and its line height."""
+
+    session: Any
+    input: str
+    characters: list[str]
+    height: int = 48
+
+
+def _threads() -> int:
+    """onnxruntime's threads: every core this process may use; one in a worker of a pool
+    (``ogi extract -j``, Dask), which already runs one process per core."""
+    import multiprocessing
+
+    if multiprocessing.parent_process() is not None:
+        return 1
+    return max(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else os.cpu_count() or 1, 1)
+
+
 @functools.cache
-def _engine() -> Any:
-    """RapidOCR with its bundled models, loaded once per process (about a second)."""
+def _engine() -> _Recogniser:
+    """The recogniser shipped in RapidOCR's wheel, loaded once per process. Only it: the
+    grid gives every cell's box and the ink profile every line's, so neither the detector
+    nor the angle classifier is ever run (nor loaded)."""
     try:
-        from rapidocr_onnxruntime import RapidOCR
+        import onnxruntime as ort
+        import rapidocr_onnxruntime
     except ImportError as e:  # pragma: no cover - a broken install
         raise OcrError(f"rapidocr-onnxruntime is not installed: {e}") from e
-    return RapidOCR(print_verbose=False)
+    model = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_PP-OCRv4_rec_infer.onnx"
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.intra_op_num_threads = _threads()
+    options.inter_op_num_threads = 1
+    # Idle threads wait asleep, not spinning: on a machine whose cores are busy with other
+    # work, spinning threads take the time the working ones need (one strip measured
+    # 0.74 s spinning, 0.43 s not, under a load average of 7 on 2 cores).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    except Exception as e:  # pragma: no cover - a damaged wheel
+        raise OcrError(f"the OCR model {model} cannot be loaded: {e}") from e
+    classes = session.get_modelmeta().custom_metadata_map["character"].splitlines()
+    return _Recogniser(session, session.get_inputs()[0].name, ["blank", *classes, " "])
 
 
 @functools.cache
-def _number_mask() -> np.ndarray:
-    """Recogniser classes a value cell may decode to: the CTC blank, the number characters
-    and the space."""
-    chars = _engine().text_rec.postprocess_op.character
-    return np.array([i == 0 or c in NUMBER_CHARS or c == " " for i, c in enumerate(chars)])
+def _number_classes() -> np.ndarray:
+    """The recogniser's classes a value cell may decode to: the CTC blank, the number
+    characters and the space (their indices, blank first)."""
+    chars = _engine().characters
+    return np.flatnonzero([i == 0 or c in NUMBER_CHARS or c == " " for i, c in enumerate(chars)])
 
 
-def _decode(preds: np.ndarray, allowed: np.ndarray | None) -> tuple[str, float]:
+def _decode(preds: np.ndarray, classes: np.ndarray | None) -> tuple[str, float]:
     """CTC decoding of one line (``preds``: time steps x classes, softmaxed), over every
-    class or only the ``allowed`` ones (their probabilities renormalized: in a value cell
+    class or only those in ``classes`` (their probabilities renormalized: in a value cell
     the question is which digit, not whether it is a letter); confidence = the least sure
     character's."""
-    chars = _engine().text_rec.postprocess_op.character
-    if allowed is not None:
-        preds = np.where(allowed, preds, 0.0)
+    chars = _engine().characters
+    if classes is not None:
+        preds = preds[:, classes]
         preds = preds / np.maximum(preds.sum(axis=1, keepdims=True), 1e-9)
     idx = preds.argmax(axis=1)
     best = preds[np.arange(len(idx)), idx]
+    if classes is not None:
+        idx = classes[idx]
     text: list[str] = []
     conf: list[float] = []
     last = 0
-    for i, p in zip(idx, best, strict=True):
+    for i, p in zip(idx.tolist(), best.tolist(), strict=True):
         if i != 0 and i == last:  # the same character over several time steps
-            conf[-1] = max(conf[-1], float(p))
+            conf[-1] = max(conf[-1], p)
         elif i != 0:
             text.append(chars[i])
-            conf.append(float(p))
+            conf.append(p)
         last = i
     return "".join(text).strip(), (min(conf) if conf else 0.0)
 
 
-# The recogniser reads a line 48 px high; short crops (a cell's "0") are set side by side
-# with this much white between them into strips up to _STRIP wide, read as one line and
-# parted again by the time steps' positions: one inference instead of dozens, each of
-# which would be padded to 320 px.
+# The recogniser reads a line 48 px high and its cost grows with the width it is given
+# (about 0.1 s of CPU per 1000 px; batching lines in one tensor measured no cheaper per
+# pixel, and pads every line to the widest). So the crops are set side by side, sorted by
+# width, with _GAP of grey between them into strips up to _STRIP wide, read as one line and
+# parted again by the time steps' positions: one inference instead of dozens, none padded.
+# A narrower gap (16 or 24 px) read a lone 0 as "0." on a speckled scan: 48 stays.
 _GAP = 48
 _STRIP = 1600
 
 
 def _normalized(crop: np.ndarray, height: int) -> np.ndarray:
-    """A line crop scaled to the recogniser's height, grey as float in [-1, 1]."""
+    """A grey line crop scaled to the recogniser's height, as float in [-1, 1]."""
     import cv2
 
     h, w = crop.shape[:2]
     width = max(int(np.ceil(height * w / h)), 8)
-    resized = cv2.resize(crop, (width, height)).astype(np.float32)
-    return resized.transpose((2, 0, 1)) / 127.5 - 1.0
+    return cv2.resize(crop, (width, height)).astype(np.float32) / 127.5 - 1.0
 
 
-def recognize(lines: list[np.ndarray]) -> list[tuple[str, float, str, float]]:
-    """Each line image (BGR) read by the recogniser alone (no detector: the grid gives the
-    boxes): (text, confidence, text as a number, its confidence)."""
-    if not lines:
-        return []
-    rec = _engine().text_rec
-    mask = _number_mask()
-    _c, height, _w = rec.rec_image_shape
-    norm = [_normalized(im, height) for im in lines]
+def _strips(widths: list[int]) -> list[list[int]]:
+    """The lines (by index) packed into strips, narrowest first."""
     strips: list[list[int]] = []
     width = 0
-    for i in sorted(range(len(lines)), key=lambda i: norm[i].shape[2]):
-        w = norm[i].shape[2] + _GAP
+    for i in sorted(range(len(widths)), key=widths.__getitem__):
+        w = widths[i] + _GAP
         if strips and width + w <= _STRIP:
             strips[-1].append(i)
             width += w
         else:
             strips.append([i])
             width = _GAP + w
+    return strips
+
+
+def recognize(lines: list[np.ndarray]) -> list[tuple[str, float, str, float]]:
+    """Each grey line image read by the recogniser alone (no detector: the grid gives the
+    boxes): (text, confidence, text as a number, its confidence)."""
+    if not lines:
+        return []
+    rec = _engine()
+    numbers = _number_classes()
+    norm = [_normalized(im, rec.height) for im in lines]
     out: list[tuple[str, float, str, float]] = [("", 0.0, "", 0.0)] * len(lines)
-    for strip in strips:
-        total = _GAP + sum(norm[i].shape[2] + _GAP for i in strip)
+    for strip in _strips([n.shape[1] for n in norm]):
+        total = _GAP + sum(norm[i].shape[1] + _GAP for i in strip)
         # Mid grey between the crops, as the recogniser was trained to see its padding
         # (white there makes it doubt a lone 0 against o and ０).
-        image = np.zeros((1, 3, height, total), np.float32)
+        image = np.zeros((1, 3, rec.height, total), np.float32)
         spans, x = [], _GAP
         for i in strip:
-            w = norm[i].shape[2]
-            image[0, :, :, x:x + w] = norm[i]
+            w = norm[i].shape[1]
+            image[0, :, :, x:x + w] = norm[i]  # grey: the same in the three channels
             spans.append((i, x - _GAP / 2, x + w + _GAP / 2))
             x += w + _GAP
         with _lock:  # one onnxruntime session, used by one thread at a time
-            preds = rec.session(image)[0][0]
+            preds = rec.session.run(None, {rec.input: image})[0][0]
         step = total / len(preds)
         centres = (np.arange(len(preds)) + 0.5) * step
         for i, a, b in spans:
             part = preds[(centres >= a) & (centres < b)]
-            out[i] = (*_decode(part, None), *_decode(part, mask))
+            out[i] = (*_decode(part, None), *_decode(part, numbers))
     return out
 
 
@@ -429,40 +480,43 @@ def _cell_lines(page: PageImage, clean: np.ndarray, cell: _Cell
 
 
 def _crop(gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    import cv2
-
+    """A line's image, with a little paper round it (the recogniser was trained so)."""
     x0, y0, x1, y1 = box
     pad = 4
     h, w = gray.shape
-    crop = gray[max(y0 - pad, 0):min(y1 + pad, h), max(x0 - pad, 0):min(x1 + pad, w)]
-    return cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
+    return np.ascontiguousarray(gray[max(y0 - pad, 0):min(y1 + pad, h),
+                                     max(x0 - pad, 0):min(x1 + pad, w)])
 
 
-def _layout(page: PageImage, ink: np.ndarray) -> tuple[list[list[_Cell]], np.ndarray]:
-    """The tables' cells on the page and its ink without rules and speckle."""
+@dataclass
+class _Layout:
+    """A page in one orientation: its tables' cells, its ink without rules and speckle,
+    each cell's text lines (boxes in pixels) and the lines already read (by box), so that
+    nothing found or read while judging the page's orientation is found or read again."""
+
+    page: PageImage
+    tables: list[list[_Cell]]
+    clean: np.ndarray
+    lines: list[list[list[tuple[int, int, int, int]]]]
+    read: dict[tuple[int, int, int, int], tuple[str, float, str, float]]
+
+
+def _layout(page: PageImage, ink: np.ndarray) -> _Layout:
+    """The page's tables, their cells' text lines and its clean ink."""
     horiz, vert = line_masks(ink)
     tables = table_cells(horiz, vert)
     clean = _ink_components(ink & ~(horiz | vert).astype(bool)).astype(np.uint8)
-    return tables, clean
+    lines = [[_cell_lines(page, clean, cell) for cell in cells] for cells in tables]
+    return _Layout(page, tables, clean, lines, {})
 
 
-def _read_cells(page: PageImage, tables: list[list[_Cell]], clean: np.ndarray
-                ) -> list[tuple[list[_Cell], list[list]]]:
-    """Each table's cells and the recogniser's reading of each cell's lines (one batch
-    for the whole page)."""
-    jobs: list[tuple[int, int]] = []  # (table, cell) per line crop
-    crops = []
-    for t, cells in enumerate(tables):
-        for k, cell in enumerate(cells):
-            for box in _cell_lines(page, clean, cell):
-                jobs.append((t, k))
-                crops.append(_crop(page.gray, box))
-    reads = recognize(crops)
-    by_cell: dict[tuple[int, int], list] = {}
-    for job, read in zip(jobs, reads, strict=True):
-        by_cell.setdefault(job, []).append(read)
-    return [(cells, [by_cell.get((t, k), []) for k in range(len(cells))])
-            for t, cells in enumerate(tables)]
+def _read_cells(lay: _Layout) -> list[list[list[tuple]]]:
+    """The recogniser's reading of each cell's lines, per table (one batch for the whole
+    page, less the lines read already)."""
+    todo = list(dict.fromkeys(box for cells in lay.lines for boxes in cells for box in boxes
+                              if box not in lay.read))
+    lay.read.update(zip(todo, recognize([_crop(lay.page.gray, b) for b in todo]), strict=True))
+    return [[[lay.read[b] for b in boxes] for boxes in cells] for cells in lay.lines]
 
 
 def _is_cjk(ch: str) -> bool:
@@ -501,24 +555,23 @@ def _grid(page: PageImage, cells: list[_Cell], reads: list[list[tuple]]) -> Grid
     return [[s or blank for s in row] for row in grid]
 
 
-def _upright(page: PageImage, ink: np.ndarray
-             ) -> tuple[PageImage, list[list[_Cell]], np.ndarray]:
+def _upright(page: PageImage, ink: np.ndarray) -> _Layout:
     """The page turned so that its text stands upright, with its tables and clean ink:
     judged by the recogniser's confidence on its widest text lines, as they are and turned
     (a landscape table scanned on portrait paper lies on its side)."""
-    best: tuple[float, PageImage, list[list[_Cell]], np.ndarray] | None = None
+    best: tuple[float, _Layout] | None = None
     for turns in (0, 1, 3, 2):
-        p, k = _turned(page, ink, turns) if turns else (page, ink)
-        tables, clean = _layout(p, k)
-        sample = sorted((b for cells in tables for cell in cells
-                         for b in _cell_lines(p, clean, cell)), key=lambda b: b[0] - b[2])
-        reads = recognize([_crop(p.gray, b) for b in sample[:8]])
+        lay = _layout(*(_turned(page, ink, turns) if turns else (page, ink)))
+        sample = sorted((b for cells in lay.lines for boxes in cells for b in boxes),
+                        key=lambda b: b[0] - b[2])[:8]
+        reads = recognize([_crop(lay.page.gray, b) for b in sample])
+        lay.read.update(zip(sample, reads, strict=True))
         score = float(np.mean([r[1] for r in reads])) if reads else -1.0
         if best is None or score > best[0]:
-            best = (score, p, tables, clean)
-        if turns == 0 and score >= _UPRIGHT or not tables:
+            best = (score, lay)
+        if turns == 0 and score >= _UPRIGHT or not lay.tables:
             break  # upright, as nearly every page is (or no table to turn)
-    return best[1], best[2], best[3]
+    return best[1]
 
 
 def read_page(page: Any, stored: Callable[[Box], Box] | None = None, text: bool = False
@@ -529,16 +582,17 @@ def read_page(page: Any, stored: Callable[[Box], Box] | None = None, text: bool 
     printed line: lines found by the ink's horizontal profile (a report's prose is one
     column) and read by the recogniser alone, as the cells are."""
     size = (page.get_width(), page.get_height())
-    img, ink = straighten(render(page), size)
-    img, tables, clean = _upright(img, ink)
-    grids = [_grid(img, cells, reads) for cells, reads in _read_cells(img, tables, clean)]
+    lay = _upright(*straighten(render(page), size))
+    img, clean = lay.page, lay.clean
+    grids = [_grid(img, cells, reads) for cells, reads in zip(lay.tables, _read_cells(lay),
+                                                               strict=True)]
     if stored is not None:
         for grid in grids:
             for span in {id(s): s for row in grid for s in row}.values():
                 span.box = stored(span.box)
     if not text:
         return grids, ""
-    for cells in tables:  # the tables are read cell by cell instead
+    for cells in lay.tables:  # the tables are read cell by cell instead
         x0 = min(c.box[0] for c in cells)
         y0 = min(c.box[1] for c in cells)
         x1 = max(c.box[2] for c in cells)

@@ -120,3 +120,43 @@ def test_rows_whose_labels_are_unreadable_are_placed_by_order() -> None:
         None] * 4
     # nothing matched, exactly the template's rows: by order
     assert by_order([(None, False)] + [(None, True)] * 4, order) == [None, *order]
+
+
+def test_each_line_of_a_page_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                          ) -> None:
+    """The widest lines, read to judge the page's orientation, are not read again with the
+    rest: the recogniser is the cost of a page (benchmarks/ocr_speed.py --profile)."""
+    import pypdfium2 as pdfium
+
+    from etl import ocr
+
+    pdf = make_scan(SAMPLES / "003_dca3b8d882aa9ceb.pdf", tmp_path / "s.pdf",
+                    Scan(dpi=200, skew=1.0, tables_only=True, seed=1))
+    read: list[tuple[int, ...]] = []
+    layouts: list[ocr._Layout] = []
+    recognize, upright = ocr.recognize, ocr._upright
+    monkeypatch.setattr(ocr, "recognize", lambda lines: read.extend(
+        im.shape for im in lines) or recognize(lines))
+    monkeypatch.setattr(ocr, "_upright", lambda *a: layouts.append(upright(*a)) or layouts[-1])
+    doc = pdfium.PdfDocument(str(pdf))
+    grids, _text = ocr.read_page(doc[1])
+    doc.close()
+    lines = {box for cells in layouts[0].lines for boxes in cells for box in boxes}
+    assert grids and layouts[0].page.turns == 0
+    assert len(read) == len(lines) > 8
+
+
+def test_the_recogniser_runs_on_this_process_s_cores_without_spinning() -> None:
+    """One onnxruntime thread per core the process may use, none in a worker of a pool
+    (one process per core already), and idle threads asleep: spinning ones take the time
+    of the working ones on a busy machine."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from etl import ocr
+
+    options = ocr._engine().session.get_session_options()
+    assert options.intra_op_num_threads == ocr._threads() == len(os.sched_getaffinity(0))
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    with ProcessPoolExecutor(1) as pool:
+        assert pool.submit(ocr._threads).result() == 1
