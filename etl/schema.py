@@ -156,7 +156,11 @@ def ensure_schema(db: Database) -> None:
                     _backfill_extracted(db)
     if not db["narrative"].detect_fts():
         # trigram: Chinese has no spaces, so the default tokenizer would index whole lines.
-        db["narrative"].enable_fts(["title", "text"], tokenize="trigram", create_triggers=True)
+        db["narrative"].enable_fts(["title", "text"], tokenize="trigram")
+    # The loader keeps the index in step itself, once per transaction (store.NarrativeIndex):
+    # the triggers of older databases would index every row twice.
+    for suffix in ("ai", "ad", "au"):
+        db.execute(f"DROP TRIGGER IF EXISTS narrative_{suffix}")
 
 
 
