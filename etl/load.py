@@ -30,7 +30,7 @@ from etl.i18n import _
 from etl.layout import META_SHEET, META_VALUE_COL, address, layout
 from etl.publish import ensure_views
 from etl.report import Report
-from etl.schema import ensure_schema
+from etl.schema import create_indexes, drop_bulk_indexes, ensure_schema
 from etl.sheets_read import extracted_values, read_workbook, stored_stamp
 from etl.source import sha256_file
 from etl.store import REPORT_ROWS, Change, NarrativeIndex, unindex_narrative, write_report
@@ -134,6 +134,9 @@ def _read_all(paths: list[Path], jobs: int) -> Iterator[_Read]:
 
 
 _COMMIT_EVERY = 200
+# A load of at least this many workbooks, and of at least as many as the database holds,
+# builds the cells' indexes after its rows (schema.BULK_INDEXES) instead of row by row.
+_BULK = 1000
 _PER_WORKER = 32  # fewer workbooks than this per worker: not worth starting processes
 _BATCH = 256
 
@@ -245,6 +248,10 @@ class _Load:
     def run(self, sheets_dir: Path, prune: bool) -> LoadResult:
         changed = [(p, stamp) for p in workbooks(sheets_dir)
                    if (stamp := self._changed(p)) is not None]
+        bulk = len(changed) >= max(_BULK, len(self.known))
+        if bulk:
+            with self.db.atomic():
+                drop_bulk_indexes(self.db)
         reads = zip(changed, _read_all([p for p, _ in changed], self.jobs), strict=True)
         while batch := list(itertools.islice(reads, _COMMIT_EVERY)):
             # One commit per batch, each report its own savepoint: a commit per report was a
@@ -254,6 +261,9 @@ class _Load:
                     self.progress()
                     self._write(path, stamp, read)
                 self.index.flush(self.db)  # after the savepoints, before the commit
+        if bulk:
+            with self.db.atomic():  # before the checks and the site's tables, which use them
+                create_indexes(self.db)
         if prune:
             self._prune()
         if self.affected:
