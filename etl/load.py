@@ -30,10 +30,10 @@ from etl.i18n import _
 from etl.layout import META_SHEET, META_VALUE_COL, address, layout
 from etl.publish import ensure_views
 from etl.report import Report
-from etl.schema import ensure_schema
+from etl.schema import create_indexes, drop_bulk_indexes, ensure_schema
 from etl.sheets_read import extracted_values, read_workbook, stored_stamp
 from etl.source import sha256_file
-from etl.store import REPORT_ROWS, Change, write_report
+from etl.store import REPORT_ROWS, Change, NarrativeIndex, unindex_narrative, write_report
 
 # How long a load waits for another one holding the database before it gives up.
 LOCK_WAIT = float(os.environ.get("OGI_LOCK_WAIT", 30))
@@ -134,6 +134,9 @@ def _read_all(paths: list[Path], jobs: int) -> Iterator[_Read]:
 
 
 _COMMIT_EVERY = 200
+# A load of at least this many workbooks, and of at least as many as the database holds,
+# builds the cells' indexes after its rows (schema.BULK_INDEXES) instead of row by row.
+_BULK = 1000
 _PER_WORKER = 32  # fewer workbooks than this per worker: not worth starting processes
 _BATCH = 256
 
@@ -240,10 +243,15 @@ class _Load:
             "FROM reports")}
         self.loaded_from = {r["report_id"]: r["workbook"] for r in self.known.values()}
         self.affected = pending(db)  # agencies whose cross-year checks may change
+        self.index = NarrativeIndex()
 
     def run(self, sheets_dir: Path, prune: bool) -> LoadResult:
         changed = [(p, stamp) for p in workbooks(sheets_dir)
                    if (stamp := self._changed(p)) is not None]
+        bulk = len(changed) >= max(_BULK, len(self.known))
+        if bulk:
+            with self.db.atomic():
+                drop_bulk_indexes(self.db)
         reads = zip(changed, _read_all([p for p, _ in changed], self.jobs), strict=True)
         while batch := list(itertools.islice(reads, _COMMIT_EVERY)):
             # One commit per batch, each report its own savepoint: a commit per report was a
@@ -252,6 +260,10 @@ class _Load:
                 for (path, stamp), read in batch:
                     self.progress()
                     self._write(path, stamp, read)
+                self.index.flush(self.db)  # after the savepoints, before the commit
+        if bulk:
+            with self.db.atomic():  # before the checks and the site's tables, which use them
+                create_indexes(self.db)
         if prune:
             self._prune()
         if self.affected:
@@ -297,9 +309,11 @@ class _Load:
         was = self.known.get(path.name)
         try:
             self.db.conn.execute("SAVEPOINT report")
+            indexed = self.index.indexed(self.db, report.report_id)
             changes = write_report(self.db, report, path.name, extracted or {}, stamp)
             mark_pending(self.db, {report.agency, *([was["agency"]] if was else [])})
             self.db.conn.execute("RELEASE report")
+            self.index.keep(report.report_id, indexed)
         except (sqlite3.Error, OverflowError, ValueError) as e:
             self.db.conn.execute("ROLLBACK TO report")
             self.db.conn.execute("RELEASE report")
@@ -323,6 +337,7 @@ class _Load:
                      if r["report_id"] not in kept]
         with self.db.atomic():
             for row in gone_rows:
+                unindex_narrative(self.db, row["report_id"])
                 for table in (*REPORT_ROWS, "corrections", "reports"):
                     self.db.execute(f"DELETE FROM {table} WHERE report_id = ?",
                                     [row["report_id"]])

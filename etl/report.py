@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,12 +134,24 @@ def is_number_like(text: str) -> bool:
 # sheet, the database) --------------------------------------------------------------------
 
 def encode_box(box: Box | None) -> str | None:
-    return json.dumps([round(x, 2) for x in box]) if box else None
+    """``[x1, y1, x2, y2]`` rounded to 0.01 pt, as JSON. Formatted without the encoder (a
+    finite float's ``repr`` is its JSON text): it runs for every cell of every load."""
+    if not box:
+        return None
+    values = [round(x, 2) for x in box]
+    if all(type(v) is float and math.isfinite(v) for v in values):
+        return f"[{', '.join(map(repr, values))}]"
+    return json.dumps(values)
+
+
+_PLAIN_BOX = re.compile(r"\[-?\d+\.\d+(?:, -?\d+\.\d+)*\]")  # as encode_box writes it
 
 
 def decode_box(text: Any) -> Box | None:
     if not text:
         return None
+    if isinstance(text, str) and _PLAIN_BOX.fullmatch(text):  # the common case, no decoder
+        return tuple(map(float, text[1:-1].split(",")))  # type: ignore[return-value]
     values = json.loads(text) if isinstance(text, str) else text
     return tuple(float(x) for x in values)  # type: ignore[return-value]
 

@@ -134,6 +134,27 @@ def sqlite_version(db: Database) -> tuple[int, ...]:
     return tuple(int(p) for p in db.execute("select sqlite_version()").fetchone()[0].split("."))
 
 
+# Indexes of the cells that a load of most of the database drops and builds again at its end:
+# building one from the loaded rows (a sort) is several times cheaper than inserting two
+# million entries in place, which outgrows the page cache. They are not data: a load cut
+# short leaves the rows whole, and ``ensure_schema`` (the next load) makes them again.
+BULK_INDEXES = ("cells_measure", "cells_flagged")
+
+
+def drop_bulk_indexes(db: Database) -> None:
+    for name in BULK_INDEXES:
+        db.conn.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def create_indexes(db: Database) -> None:
+    """Every index of the schema that is missing (those ``drop_bulk_indexes`` dropped)."""
+    for statement in SCHEMA.split(";"):
+        code = "\n".join(line for line in statement.splitlines()
+                         if not line.lstrip().startswith("--")).strip()
+        if code.startswith("CREATE INDEX IF NOT EXISTS"):
+            db.conn.execute(code)
+
+
 def ensure_schema(db: Database) -> None:
     """Create what is missing, including columns added to a table since a database was
     made (compared with the schema itself, so nothing is listed twice)."""
@@ -156,7 +177,11 @@ def ensure_schema(db: Database) -> None:
                     _backfill_extracted(db)
     if not db["narrative"].detect_fts():
         # trigram: Chinese has no spaces, so the default tokenizer would index whole lines.
-        db["narrative"].enable_fts(["title", "text"], tokenize="trigram", create_triggers=True)
+        db["narrative"].enable_fts(["title", "text"], tokenize="trigram")
+    # The loader keeps the index in step itself, once per transaction (store.NarrativeIndex):
+    # the triggers of older databases would index every row twice.
+    for suffix in ("ai", "ad", "au"):
+        db.execute(f"DROP TRIGGER IF EXISTS narrative_{suffix}")
 
 
 

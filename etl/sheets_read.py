@@ -184,6 +184,9 @@ def _meta_rules() -> tuple[tuple[str, str, Callable[[Any], bool]], ...]:
 _REQUIRED = ("report_id", "agency", "year", "template", "status")
 
 
+_positions = lru_cache(maxsize=None)(positions)  # the same for every workbook of a template
+
+
 def cell_table(sheets: dict[str, list[list[Any]]], template: str,
                formulas: dict[str, dict[tuple[int, int], str]] | None = None) -> petl.Table:
     """``cell_rows`` as a petl table."""
@@ -197,7 +200,7 @@ def cell_rows(sheets: dict[str, list[list[Any]]], template: str,
     found there, its value (a whitespace-only text counts as empty), the formula it holds
     unless it is ogi's own (``derived_formula``) and the labels of its row and column."""
     spec = tpl.spec_index(template)
-    where = positions(template)
+    where = _positions(template)
     formulas = formulas or {}
     data = []
     for key, (sheet, r, c, code_row) in where.items():
@@ -358,18 +361,24 @@ def _report(path: Path, meta: dict[str, Any], kept: dict[str, str],
                    if r and r[0] and len(r) > 2 and r[2]})
 
 
+_PROVENANCE_AT = {name: i for i, name in enumerate(CELLS_COLUMNS)}
+
+
 def _fill_cells(report: Report, cells: list[dict[str, Any]], provenance: list[list[Any]]
                 ) -> None:
-    by_key = {tuple(row[:3]): dict(zip(CELLS_COLUMNS, row, strict=False))
+    at = _PROVENANCE_AT
+    width = len(CELLS_COLUMNS)
+    by_key = {tuple(row[:3]): (row + [None] * (width - len(row)) if len(row) < width else row)
               for row in provenance[1:] if row and row[0]}
+    blank = [None] * width
     for row in cells:
         key = (row["sheet"], row["item"], row["measure"])
-        p = by_key.get(key, {})
-        confidence = p.get("confidence")
+        p = by_key.get(key, blank)
+        confidence = p[at["confidence"]]
         report.cells[key] = Cell(
-            *key, value=typed_value(row["value"], row["kind"]), printed=p.get("printed"),
-            page=p.get("page"), box=decode_box(p.get("box")), flags=decode_flags(p.get("flags")),
-            note=p.get("note") or "",
+            *key, value=typed_value(row["value"], row["kind"]), printed=p[at["printed"]],
+            page=p[at["page"]], box=decode_box(p[at["box"]]),
+            flags=decode_flags(p[at["flags"]]), note=p[at["note"]] or "",
             confidence=float(confidence) if confidence not in (None, "") else None)
 
 

@@ -21,6 +21,7 @@ REPORT_ROWS = ("cells", "checks", "narrative", "report_totals")
 # report_totals: the 总计 column of these rows, and of each of these groups' rows summed.
 TOTALS_ROWS = ("new", "carried_in", "granted", "partial", "handled_total", "carried_out")
 TOTALS_GROUPS = ("withheld", "unable", "rejected", "other")
+FTS = "narrative_fts"  # the full-text index of ``narrative`` (its content table)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,45 @@ def insert_rows(db: Database, table: str, rows: list[dict], verb: str = "INSERT"
             f"{verb} INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
             f"VALUES ({', '.join('?' * len(columns))})",
             [tuple(r[c] for c in columns) for r in rows])
+
+
+class NarrativeIndex:
+    """``narrative_fts`` kept in step with ``narrative`` by the loader, once per transaction
+    and outside the per-report savepoints: FTS5 writes its pending index out at every
+    savepoint it takes part in, so a trigger per row (as sqlite-utils sets up) made the
+    full-text index a quarter of a large load's time. ``unindex`` before a report's rows
+    are deleted (the index needs the old text to remove it), ``keep`` once its savepoint is
+    released, ``flush`` before the commit: the index and the rows commit together."""
+
+    def __init__(self) -> None:
+        self._old: list[tuple] = []
+        self._reports: list[str] = []
+
+    @staticmethod
+    def indexed(db: Database, report_id: str) -> list[tuple]:
+        """What the index holds for ``report_id`` now (the rows ``keep`` will remove)."""
+        return db.conn.execute("SELECT rowid, title, text FROM narrative WHERE report_id = ?",
+                               [report_id]).fetchall()
+
+    def keep(self, report_id: str, old: list[tuple]) -> None:
+        self._old += old
+        self._reports.append(report_id)
+
+    def flush(self, db: Database) -> None:
+        db.conn.executemany(f"INSERT INTO {FTS} ({FTS}, rowid, title, text) "
+                            "VALUES ('delete', ?, ?, ?)", self._old)
+        for start in range(0, len(self._reports), 500):
+            chunk = self._reports[start:start + 500]
+            db.conn.execute(f"INSERT INTO {FTS} (rowid, title, text) SELECT rowid, title, text "
+                            f"FROM narrative WHERE report_id IN ({', '.join('?' * len(chunk))})",
+                            chunk)
+        self._old, self._reports = [], []
+
+
+def unindex_narrative(db: Database, report_id: str) -> None:
+    """Take a report's prose out of the full-text index (before its rows are deleted)."""
+    db.conn.executemany(f"INSERT INTO {FTS} ({FTS}, rowid, title, text) "
+                        "VALUES ('delete', ?, ?, ?)", NarrativeIndex.indexed(db, report_id))
 
 
 def check_rows(report_id: str, results: list[CheckResult], previous: str | None = None

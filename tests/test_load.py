@@ -336,3 +336,84 @@ def test_each_kind_of_bad_workbook_is_refused_and_the_database_kept(
     assert any(where in line for line in errors), (where, errors)
     assert "拒绝 1 个" in result.output
     assert _dump(db) == before
+
+
+def _found(db: Path, phrase: str) -> list[str]:
+    """The reports whose prose the full-text index finds ``phrase`` in, after checking that the
+    index holds exactly the rows of ``narrative`` (FTS5's integrity check against its
+    content table)."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("INSERT INTO narrative_fts (narrative_fts, rank) "
+                     "VALUES ('integrity-check', 1)")
+        return [r for (r,) in conn.execute(
+            "SELECT n.report_id FROM narrative_fts JOIN narrative n ON n.rowid = "
+            "narrative_fts.rowid WHERE narrative_fts MATCH ? ORDER BY 1", [f'"{phrase}"'])]
+    finally:
+        conn.close()
+
+
+def _set_prose(path: Path, text: str, key: tuple[str, str, str] | None = None,
+               value: object = None) -> None:
+    from etl.sheets_read import read_workbook
+
+    template = read_workbook(path).template
+    wb = openpyxl.load_workbook(path)
+    wb["text"]["C2"] = text  # the first prose section's full text
+    if key is not None:
+        wb[key[0]][_cell(template, key)] = value
+    wb.save(path)
+
+
+def test_full_text_index_follows_reloads_refusals_and_prunes(sheets: Path, tmp_path: Path
+                                                              ) -> None:
+    """The loader keeps narrative_fts itself (once per batch, not by triggers): the index
+    matches the prose after a reload, a refused workbook leaves both as they were, a pruned
+    report leaves neither."""
+    db = tmp_path / "ogi.db"
+    load(sheets, db)
+    assert _found(db, "独一无二的检索短语") == []
+    first, second = "001_1f6271bab0582421", "003_dca3b8d882aa9ceb"
+    _set_prose(sheets / f"{first}.xlsx", "本年度独一无二的检索短语出现在这里。")
+    assert load(sheets, db).loaded == [first]
+    assert _found(db, "独一无二的检索短语") == [first]
+    _set_prose(sheets / f"{second}.xlsx", "另一段被拒绝的正文短语。", NEW_NP, "abc")
+    assert [e.path.stem for e in load(sheets, db).refused] == [second]
+    assert _found(db, "被拒绝的正文短语") == []
+    (sheets / f"{first}.xlsx").unlink()
+    load(sheets, db, prune=True)
+    assert _found(db, "独一无二的检索短语") == []
+
+
+def _indexes(db: Path) -> set[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return {n for (n,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+    finally:
+        conn.close()
+
+
+def test_a_bulk_load_builds_the_cells_indexes_after_the_rows(
+        sheets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load of (nearly) the whole database drops the cells' indexes and builds them at its
+    end: the same rows as a load row by row, every index there, also after a load cut short
+    while they were dropped."""
+    import etl.load as load_module
+    from etl.schema import BULK_INDEXES, drop_bulk_indexes
+
+    load(sheets, tmp_path / "rows.db")
+    monkeypatch.setattr(load_module, "_BULK", 1)
+    load(sheets, tmp_path / "bulk.db")
+    assert _dump(tmp_path / "bulk.db") == _dump(tmp_path / "rows.db")
+    assert _indexes(tmp_path / "bulk.db") == _indexes(tmp_path / "rows.db")
+    assert set(BULK_INDEXES) <= _indexes(tmp_path / "bulk.db")
+    from sqlite_utils import Database
+
+    cut = Database(tmp_path / "bulk.db")  # as a load killed while they were dropped leaves it
+    drop_bulk_indexes(cut)
+    cut.conn.commit()
+    cut.close()
+    monkeypatch.setattr(load_module, "_BULK", 10**9)
+    load(sheets, tmp_path / "bulk.db")
+    assert _indexes(tmp_path / "bulk.db") == _indexes(tmp_path / "rows.db")
