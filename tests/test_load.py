@@ -361,7 +361,7 @@ def _set_prose(path: Path, text: str, key: tuple[str, str, str] | None = None,
     wb = openpyxl.load_workbook(path)
     wb["text"]["C2"] = text  # the first prose section's full text
     if key is not None:
-        wb[key[0]][_cell(template, key)] = value
+        wb[key[0]][cell_ref(key, template)] = value
     wb.save(path)
 
 
