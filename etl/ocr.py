@@ -37,9 +37,6 @@ Box = tuple[float, float, float, float]
 DPI = 200
 # Skews beyond this are not a scanner's: a page turned further is a drawing, left as is.
 MAX_SKEW = 5.0
-# An OCR'd value read less sure than this is flagged for review (the recogniser's
-# confidence of its least sure character).
-SURE = 0.9
 # What a count or an amount may print: digits, separators, the marks for "nothing here",
 # and the units (etl.report.COUNT_UNITS, 万元, 元).
 NUMBER_CHARS = frozenset("0123456789.,/-—－／\\无件个项次宗份条万元()（）")

@@ -187,12 +187,6 @@ _REQUIRED = ("report_id", "agency", "year", "template", "status")
 _positions = lru_cache(maxsize=None)(positions)  # the same for every workbook of a template
 
 
-def cell_table(sheets: dict[str, list[list[Any]]], template: str,
-               formulas: dict[str, dict[tuple[int, int], str]] | None = None) -> petl.Table:
-    """``cell_rows`` as a petl table."""
-    return petl.fromdicts(cell_rows(sheets, template, formulas), header=_CELL_HEADER)
-
-
 def cell_rows(sheets: dict[str, list[list[Any]]], template: str,
               formulas: dict[str, dict[tuple[int, int], str]] | None = None
               ) -> list[dict[str, Any]]:
