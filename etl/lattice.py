@@ -29,7 +29,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from etl.pdf import AS_DRAWN, Grid, ReportPdf, Span, View
-from etl.regions import page_paths
+from etl.regions import find_root, page_paths
 
 # Camelot only has to find the ruled grid: cell text is read from pdfium by position, so
 # pdfminer's grouping of characters into text boxes (most of Camelot's time) is skipped.
@@ -309,10 +309,7 @@ def _clusters(h: list[Line], v: list[Line]) -> list[tuple[tuple[float, ...], lis
     parent = list(range(len(h) + len(v)))
 
     def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+        return find_root(parent, i)
 
     crossings = {}
     for hi, (hx0, hy, hx1, _) in enumerate(h):

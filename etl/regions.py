@@ -205,6 +205,15 @@ def _rules(page: pdfium.PdfPage, view: View) -> tuple[list[Rule], list[Rule]]:
     return horizontal, vertical
 
 
+def find_root(parent: list[int], i: int) -> int:
+    """The root of ``i`` in a union-find forest (with path halving): lines joined by their
+    crossings are one table's."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
 def _grids(horizontal: list[Rule], vertical: list[Rule]) -> list[Box]:
     """The outlines of the ruled grids: groups of horizontal and vertical lines that cross
     or touch each other, at least two of each."""
@@ -216,20 +225,13 @@ def _grids(horizontal: list[Rule], vertical: list[Rule]) -> list[Box]:
                 & (h[:, None, 0] >= v[None, :, 1] - _TOUCH)
                 & (h[:, None, 0] <= v[None, :, 2] + _TOUCH))
     parent = list(range(len(h) + len(v)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     for i, j in zip(*np.nonzero(crossing), strict=True):
-        parent[root(int(i))] = root(len(h) + int(j))
+        parent[find_root(parent, int(i))] = find_root(parent, len(h) + int(j))
     groups: dict[int, tuple[list[int], list[int]]] = {}
     for i in range(len(h)):
-        groups.setdefault(root(i), ([], []))[0].append(i)
+        groups.setdefault(find_root(parent, i), ([], []))[0].append(i)
     for j in range(len(v)):
-        groups.setdefault(root(len(h) + j), ([], []))[1].append(j)
+        groups.setdefault(find_root(parent, len(h) + j), ([], []))[1].append(j)
     # The extent of every line of the group: a table split over pages has no closing rule,
     # its vertical lines reach down to the page's end of it.
     return [(float(min(h[hs, 1].min(), v[vs, 0].min())), float(min(h[hs, 0].min(), v[vs, 1].min())),
