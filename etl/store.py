@@ -77,8 +77,7 @@ class NarrativeIndex:
         self._reports.append(report_id)
 
     def flush(self, db: Database) -> None:
-        db.conn.executemany(f"INSERT INTO {FTS} ({FTS}, rowid, title, text) "
-                            "VALUES ('delete', ?, ?, ?)", self._old)
+        _unindex(db, self._old)
         for start in range(0, len(self._reports), 500):
             chunk = self._reports[start:start + 500]
             db.conn.execute(f"INSERT INTO {FTS} (rowid, title, text) SELECT rowid, title, text "
@@ -89,8 +88,13 @@ class NarrativeIndex:
 
 def unindex_narrative(db: Database, report_id: str) -> None:
     """Take a report's prose out of the full-text index (before its rows are deleted)."""
+    _unindex(db, NarrativeIndex.indexed(db, report_id))
+
+
+def _unindex(db: Database, rows: list[tuple]) -> None:
+    """FTS5's delete command for (rowid, title, text) rows as they were indexed."""
     db.conn.executemany(f"INSERT INTO {FTS} ({FTS}, rowid, title, text) "
-                        "VALUES ('delete', ?, ?, ?)", NarrativeIndex.indexed(db, report_id))
+                        "VALUES ('delete', ?, ?, ?)", rows)
 
 
 def check_rows(report_id: str, results: list[CheckResult], previous: str | None = None
