@@ -18,7 +18,7 @@ from pathlib import Path
 from openpyxl.utils.exceptions import InvalidFileException
 
 from etl.checks import check_report
-from etl.errors import EtlError, SchedulerError
+from etl.errors import EtlError, OcrError, SchedulerError
 from etl.extract import extract_report, report_id_for, sha256_file
 from etl.i18n import _
 from etl.layout import META_SHEET, META_VALUE_COL
@@ -135,6 +135,8 @@ def extract_one(pdf: Path, workbook: Path, force: bool = False) -> Outcome:
             backup(workbook)
         write_workbook(report, workbook, pdf=pdf)
         return Outcome(pdf, "written", workbook, report, summary(report))
+    except OcrError as e:  # the engine's fault, not the PDF's: say which PDF needed it
+        return Outcome(pdf, "failed", message=f"{pdf}：{e}")
     except EtlError as e:
         return Outcome(pdf, "failed", message=str(e))
     except Exception as e:  # a bug or a PDF no library copes with: report it, go on

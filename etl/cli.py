@@ -21,6 +21,7 @@ import click
 from etl.errors import EtlError
 from etl.i18n import _, translated, translation
 from etl.publish import DEFAULT_PORT, SQL_TIME_LIMIT_MS
+from etl.template import TEMPLATES
 
 if TYPE_CHECKING:
     from etl.store import Change
@@ -466,7 +467,7 @@ def serve(db_path: Path, metadata: Path | None, host: str, port: int,
 @cli.command()
 @_option("--agency", required=True, help="机关全称，与年报上的一致。")
 @_option("--year", required=True, type=click.IntRange(2000, 2100), help="报告年度。")
-@_option("--template", "template_name", type=click.Choice(["2021", "2019"]), default=None,
+@_option("--template", "template_name", type=click.Choice(TEMPLATES), default=None,
          help="模板版本（默认：2021 年及以后用 2021 版，以前用 2019 版）。")
 @SHEETS
 @_errors_to_click

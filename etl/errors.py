@@ -50,5 +50,10 @@ class WorkbookError(EtlError):
         super().__init__(head + more)
 
 
+class OcrError(EtlError):
+    """The OCR engine cannot be loaded (a broken install, not a bad PDF): every scanned PDF
+    of the batch fails with it, the others extract."""
+
+
 class SchedulerError(EtlError):
     """The Dask scheduler a batch was to run on cannot be reached (or is not one)."""

@@ -113,7 +113,7 @@ def section_by_width(k: int, template: str) -> str:
     column may be missing), section 二 fewer."""
     if k >= tpl.value_columns(template, "appeals"):
         return "appeals"
-    if k >= len(tpl.APPLICANTS):
+    if k >= len(tpl.applicants()):
         return "requests"
     return "active"
 

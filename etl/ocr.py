@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from etl.errors import OcrError
+from etl.i18n import _
 from etl.pdf import Grid, Span
 
 Box = tuple[float, float, float, float]
@@ -58,10 +60,6 @@ class _Cell:
     r1: int
     c1: int
     box: tuple[int, int, int, int]
-
-
-class OcrError(RuntimeError):
-    """The OCR engine could not be loaded (not an input problem)."""
 
 
 # --- the engine -----------------------------------------------------------------------
@@ -100,7 +98,9 @@ def _engine() -> _Recogniser:
         import onnxruntime as ort
         import rapidocr_onnxruntime
     except ImportError as e:  # pragma: no cover - a broken install
-        raise OcrError(f"rapidocr-onnxruntime is not installed: {e}") from e
+        raise OcrError(_("无法识别扫描页：没有安装 rapidocr-onnxruntime（{error}）；"
+                       "重新运行 make install 或 pip install rapidocr-onnxruntime").format(
+            error=e)) from e
     model = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_PP-OCRv4_rec_infer.onnx"
     options = ort.SessionOptions()
     options.log_severity_level = 3
@@ -115,7 +115,8 @@ def _engine() -> _Recogniser:
     try:
         session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
     except Exception as e:  # pragma: no cover - a damaged wheel
-        raise OcrError(f"the OCR model {model} cannot be loaded: {e}") from e
+        raise OcrError(_("无法识别扫描页：OCR 模型 {model} 无法载入（{error}）；重新安装 "
+                       "rapidocr-onnxruntime").format(model=model, error=e)) from e
     classes = session.get_modelmeta().custom_metadata_map["character"].splitlines()
     return _Recogniser(session, session.get_inputs()[0].name, ["blank", *classes, " "])
 
@@ -437,7 +438,7 @@ class PageImage:
         h, w = self.gray.shape
         x0, y0, x1, y1 = box
         pts = [(x0, y0), (x1, y1)]
-        for _ in range(self.turns % 4):  # undo each counter-clockwise quarter turn
+        for _turn in range(self.turns % 4):  # undo each counter-clockwise quarter turn
             pts = [(h - 1 - y, x) for x, y in pts]
             h, w = w, h
         s = 72 / DPI

@@ -22,8 +22,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from etl.errors import EtlError
 from etl.i18n import _
 
@@ -127,6 +125,8 @@ def metadata_for(db: Path, metadata: Path) -> dict[str, Any]:
     text = metadata.read_text(encoding="utf-8")
     if name != DB_NAME:
         text = text.replace(f"/{DB_NAME}/", f"/{name}/").replace(f"/{DB_NAME}\"", f"/{name}\"")
+    import yaml  # here: ``ogi --help`` imports this module for the serve defaults
+
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as e:

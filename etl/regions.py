@@ -387,7 +387,7 @@ def _title_words(text: str) -> str:
 
 def _is_heading(text: str, section: str) -> bool:
     """Whether ``text`` is the heading of ``section`` however it is numbered (一/二/三 …)."""
-    words, title = _title_words(text), _title_words(tpl.SECTION_TITLES[section])
+    words, title = _title_words(text), _title_words(tpl.section_title(section))
     return bool(words) and difflib.SequenceMatcher(None, words, title).ratio() >= 0.6
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from etl import template as tpl
 from etl.errors import EtlError
 from etl.i18n import _
 
@@ -94,18 +95,7 @@ CREATE TABLE IF NOT EXISTS narrative (
 );
 CREATE TABLE IF NOT EXISTS report_totals (
     report_id TEXT PRIMARY KEY REFERENCES reports(report_id),
-    new NUMERIC,
-    carried_in NUMERIC,
-    granted NUMERIC,
-    partial NUMERIC,
-    withheld NUMERIC,
-    unable NUMERIC,
-    rejected NUMERIC,
-    other NUMERIC,
-    handled_total NUMERIC,
-    carried_out NUMERIC,
-    appeals_total NUMERIC,
-    appeals_corrected NUMERIC
+{totals}
 );
 DROP INDEX IF EXISTS cells_code;  -- superseded by cells_measure
 CREATE INDEX IF NOT EXISTS checks_rule ON checks (rule, ok);
@@ -122,7 +112,8 @@ LEFT JOIN corrections x ON x.id = (
     SELECT max(y.id) FROM corrections y WHERE y.report_id = c.report_id
     AND y.section = c.section AND y.item = c.item AND y.measure = c.measure)
 WHERE c.extracted IS NOT c.value AND NOT c.derived;
-"""
+""".replace("{totals}", ",\n".join(
+    f"    {t.column} NUMERIC" for t in tpl.totals()))  # a report's headline numbers
 
 
 # The trigram tokenizer of narrative_fts (Chinese full-text search) came with SQLite 3.34.

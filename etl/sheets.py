@@ -397,7 +397,7 @@ def _grid(ws: Sheet, t: str, p: SheetPlan, where: dict[Key, tuple[int, int]]) ->
         ws.widths[c] = width
     for c in range(p.first_col, p.last_col + 1):
         ws.widths[c] = VALUE_WIDTHS[p.section]
-    ws.set(TITLE_ROW, 2, tpl.SECTION_TITLES[p.section], _TITLE)
+    ws.set(TITLE_ROW, 2, tpl.section_title(p.section), _TITLE)
     ws.merge(TITLE_ROW, 2, TITLE_ROW, p.last_col)
     ws.heights[TITLE_ROW] = 24
     spec = tpl.spec_index(t)
@@ -513,7 +513,7 @@ def _fill_table(drawing: _Drawing, report: Report,
     pages = sorted({c.page for c in report.cells.values() if c.section == section and c.page})
     if pages:
         ws.set(TITLE_ROW, 2, _("{title}（原表第 {pages} 页）").format(
-            title=tpl.SECTION_TITLES[section], pages="、".join(map(str, pages))), _TITLE)
+            title=tpl.section_title(section), pages="、".join(map(str, pages))), _TITLE)
     return ws
 
 
@@ -750,7 +750,7 @@ def _subject_label(t: str, ident: Identity) -> str:
     """表三·自然人列 / 表三·（四）无法提供 3.补正后申请内容仍不明确行: which table, which
     column or row the identity checks."""
     section = ident.expected[0][0]
-    table = _("表{number}").format(number=tpl.SECTION_TITLES[section].split("、", 1)[0])
+    table = _("表{number}").format(number=tpl.section_title(section).split("、", 1)[0])
     if ident.per == "measure":
         return _("{table}·{name}列").format(
             table=table, name=tpl.measure_label(t, section, ident.subject))

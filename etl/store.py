@@ -18,9 +18,6 @@ from etl.template import Key
 
 # Tables holding a report's rows, rewritten whenever it is loaded (corrections accumulate).
 REPORT_ROWS = ("cells", "checks", "narrative", "report_totals")
-# report_totals: the 总计 column of these rows, and of each of these groups' rows summed.
-TOTALS_ROWS = ("new", "carried_in", "granted", "partial", "handled_total", "carried_out")
-TOTALS_GROUPS = ("withheld", "unable", "rejected", "other")
 FTS = "narrative_fts"  # the full-text index of ``narrative`` (its content table)
 
 
@@ -124,18 +121,15 @@ def totals_row(report: Report) -> dict:
     """A report's headline numbers (the 总计 column of section 三, the totals of section
     四), kept in ``report_totals`` so that questions across thousands of reports read one
     row per report instead of summing two million cells."""
-    def total(group: str) -> float | int | None:
-        rows = tpl.group_items(report.template, "requests", group) or (
-            (group,) if group in tpl.items(report.template, "requests") else ())
+    def figure(t: tpl.Total) -> float | int | None:
+        if t.appeals:
+            return _sum([report.value("appeals", i, t.appeals)
+                         for i in tpl.items(report.template, "appeals")])
+        rows = tpl.group_items(report.template, "requests", t.of) or (
+            (t.of,) if t.of in tpl.items(report.template, "requests") else ())
         return _sum([report.value("requests", i, "total") for i in rows])
 
-    groups = tpl.items(report.template, "appeals")
-    return {"report_id": report.report_id,
-            **{item: report.value("requests", item, "total") for item in TOTALS_ROWS},
-            **{group: total(group) for group in TOTALS_GROUPS},
-            "appeals_total": _sum([report.value("appeals", g, "total") for g in groups]),
-            "appeals_corrected": _sum([report.value("appeals", g, "corrected")
-                                       for g in groups])}
+    return {"report_id": report.report_id, **{t.column: figure(t) for t in tpl.totals()}}
 
 
 def _same(a: Any, b: Any) -> bool:

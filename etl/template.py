@@ -17,9 +17,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from etl.errors import EtlError
+from etl.i18n import _
 
 TEMPLATES = ("2021", "2019")
 SECTIONS = ("active", "requests", "appeals")
@@ -30,12 +29,16 @@ Key = tuple[str, str, str]  # (section, item, measure)
 @cache
 def structure() -> dict[str, Any]:
     """``gidar-structure.yml`` as read (see its comments); prefer the functions below."""
+    import yaml  # here, not at the top: ``ogi --help`` imports this module for TEMPLATES
+
     text = resources.files("etl").joinpath("data/gidar-structure.yml").read_text(
         encoding="utf-8")
     return yaml.safe_load(text)
 
 
-SECTION_TITLES: dict[str, str] = {s: structure()["sections"][s]["title"] for s in SECTIONS}
+def section_title(section: str) -> str:
+    """The table's heading as the template prints it (二、主动公开政府信息情况 …)."""
+    return structure()["sections"][section]["title"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ def default_template(year: int) -> str:
 def cells(template: str) -> tuple[CellSpec, ...]:
     """Every cell of ``template`` in the order of ``gidar-cells.csv``."""
     if template not in TEMPLATES:
-        raise EtlError(f"unknown template {template!r}; expected one of {', '.join(TEMPLATES)}")
+        raise EtlError(_("没有模板「{template}」：只有 {known}").format(
+            template=template, known="、".join(TEMPLATES)))
     text = resources.files("etl").joinpath("data/gidar-cells.csv").read_text(encoding="utf-8")
     rows = csv.DictReader(text.splitlines())
     return tuple(
@@ -329,6 +333,23 @@ def rule_title(rule: str) -> str:
     return rule
 
 
+@dataclass(frozen=True)
+class Total:
+    """A headline number of a report (see ``totals`` in gidar-structure.yml)."""
+
+    column: str  # in report_totals
+    label: str  # as the site shows it
+    of: str = ""  # a requests row or row group: its 总计 column (summed)
+    appeals: str = ""  # an appeals column, summed over the table's rows
+    outcome: bool = False  # one of section 三's outcomes
+
+
+@cache
+def totals() -> tuple[Total, ...]:
+    """A report's headline numbers, in the order the site shows them."""
+    return tuple(Total(**t) for t in structure()["totals"])
+
+
 def rule_description(rule: str) -> str:
     """A rule's meaning in a sentence of Chinese, for the people reading a check."""
     for r in (*structure()["identities"], *structure()["chain_identities"]):
@@ -337,7 +358,9 @@ def rule_description(rule: str) -> str:
     return rule
 
 
-# The applicant columns of the requests table, in printed order (``total`` after them): the
-# operands of requests.row_total.
-APPLICANTS: tuple[str, ...] = next(
-    tuple(r["expected"]) for r in structure()["identities"] if r["rule"] == "requests.row_total")
+@cache
+def applicants() -> tuple[str, ...]:
+    """The applicant columns of the requests table, in printed order (``total`` after them):
+    the operands of requests.row_total."""
+    return next(tuple(r["expected"]) for r in structure()["identities"]
+                if r["rule"] == "requests.row_total")

@@ -115,7 +115,7 @@ def synthetic_cells(template: str, fixed: dict[tuple[str, str], int]
             put("active", s.item, s.measure, (n * 37) % 90 + n)
     outcomes = [i for i in tpl.group_items(template, "requests", "outcomes")
                 if i != "handled_total"]
-    for j, a in enumerate(tpl.APPLICANTS):
+    for j, a in enumerate(tpl.applicants()):
         handled = 0
         for i, item in enumerate(outcomes):
             v = (i * 7 + j * 3) % 5 + (40 - 6 * j if item == "granted" else 0)
@@ -129,7 +129,7 @@ def synthetic_cells(template: str, fixed: dict[tuple[str, str], int]
         put("requests", "new", a, handled + carried_out - carried_in)
     for item in tpl.items(template, "requests"):
         put("requests", item, "total", sum(cells[("requests", item, a)]["value"]
-                                           for a in tpl.APPLICANTS))
+                                           for a in tpl.applicants()))
     parts_of = [m for m in tpl.measures(template, "appeals") if m != "total"]
     for g, item in enumerate(tpl.items(template, "appeals")):
         parts = [(g + k) % 3 + (5 if k == 0 else 0) for k in range(len(parts_of))]
@@ -397,7 +397,7 @@ def thousands(template: str) -> Callable[[dict[Key, dict[str, Any]]], None]:
     return bend
 
 
-MERGED_OTHER = {(item, a): 0 for item in OTHER_ROWS for a in tpl.APPLICANTS} | {
+MERGED_OTHER = {(item, a): 0 for item in OTHER_ROWS for a in tpl.applicants()} | {
     ("other_misc", "natural_person"): 3}
 
 
@@ -406,7 +406,7 @@ def merged_other_truth() -> dict[Key, dict[str, Any]]:
     derived, where it prints 0; unknown, flagged, where it prints 3."""
     out: dict[Key, dict[str, Any]] = {}
     for item in OTHER_ROWS:
-        for m in (*tpl.APPLICANTS, "total"):
+        for m in (*tpl.applicants(), "total"):
             out[(R, item, m)] = ({"value": None, "flags": ["absent", "low_confidence"]}
                                  if m in ("natural_person", "total")
                                  else {"value": 0, "flags": ["absent", "derived"]})
@@ -494,7 +494,7 @@ VARIANTS: list[Variant] = [
     Variant("label-typo", style=ms.Style(split_after=SPLIT, labels={
         "6.属于四类过程性信息": "6.属于四类过程姓信息"}),
         truth_cells={(R, "withheld_process", m): {"flags": ["low_confidence"]}
-                     for m in (*tpl.APPLICANTS, "total")}),
+                     for m in (*tpl.applicants(), "total")}),
     # LibreOffice exports (issue 14). 2019: the requests table split by Writer across a
     # page, its header rows repeated, the appeals table on that page; thousands separators.
     Variant("lo-split-appeals-2019", "2019", ms.Style(), render="libreoffice",

@@ -157,7 +157,8 @@ class Style:
     it. The renderers (this script's reportlab one, make_fixtures' LibreOffice one) read it;
     nothing else changes how a table looks."""
 
-    headings: dict[str, str] = field(default_factory=lambda: dict(tpl.SECTION_TITLES))
+    headings: dict[str, str] = field(default_factory=lambda: {
+        s: tpl.section_title(s) for s in tpl.SECTIONS})
     # Section heading paragraphs replaced by the tables' own first rows (二, 四) and the
     # top-left cell (三, before its 勾稽关系 note).
     heading_in_table: bool = False

@@ -41,7 +41,7 @@ def test_missing_total_column_is_derived_and_marked() -> None:
     totals = [report.cells[("requests", i, "total")] for i in tpl.items("2021", "requests")]
     assert all(DERIVED in c.flags and c.printed is None for c in totals)
     new = report.cells[("requests", "new", "total")]
-    assert new.value == sum(report.value("requests", "new", a) for a in tpl.APPLICANTS)
+    assert new.value == sum(report.value("requests", "new", a) for a in tpl.applicants())
 
 
 @pytest.mark.parametrize(("text", "kind", "value", "flags"), [

@@ -362,7 +362,7 @@ def test_split_requests_table_repeating_only_the_column_names() -> None:
     assert tpl.squash(parts[0][0][0].text).startswith("(本列数据")  # three header rows
     second = parts[1]
     assert [s.text for s in second[0][:3]] == ["", "", ""]
-    assert mapping.column_names(second[:1], 7, "2021") == [*tpl.APPLICANTS, "total"]
+    assert mapping.column_names(second[:1], 7, "2021") == [*tpl.applicants(), "total"]
     assert not any("申请人情况" in s.text for row in second for s in row)
     assert_matches(extract_report(FIXTURES / "header-row-only.pdf"), truth("header-row-only"))
 

@@ -208,7 +208,7 @@ def test_prune_removes_reports_whose_workbook_is_gone(sheets: Path, tmp_path: Pa
 
 def _report(year: int, new: int, carried_in: int, handled: int, carried_out: int) -> Report:
     r = Report(report_id=f"r{year}", template="2021", agency="某局", year=year)
-    for a in tpl.APPLICANTS:
+    for a in tpl.applicants():
         for item in tpl.items("2021", "requests"):
             r.cells[("requests", item, a)].value = 0
     for item, v in (("new", new), ("carried_in", carried_in), ("granted", handled),

@@ -160,3 +160,31 @@ def test_the_recogniser_runs_on_this_process_s_cores_without_spinning() -> None:
     assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     with ProcessPoolExecutor(1) as pool:
         assert pool.submit(ocr._threads).result() == 1
+
+
+def test_a_broken_ocr_install_fails_the_scans_only_in_chinese(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without rapidocr the scanned PDF fails by name with what to do, the text PDF of the
+    same batch is written, and the command exits non-zero without a traceback."""
+    from click.testing import CliRunner
+
+    from etl import ocr
+    from etl.cli import cli
+
+    make_scan(SAMPLES / "001_1f6271bab0582421.pdf", tmp_path / "scan.pdf",
+              Scan(dpi=150, seed=2))
+    (tmp_path / "text.pdf").write_bytes((SAMPLES / "000_59d377ad04b23a3b.pdf").read_bytes())
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # import raises
+    ocr._engine.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, [
+            "extract", str(tmp_path / "scan.pdf"), str(tmp_path / "text.pdf"),
+            "--sheets", str(tmp_path / "s"), "--jobs", "1"])
+    finally:
+        ocr._engine.cache_clear()
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    said = f"{tmp_path / 'scan.pdf'}：无法识别扫描页：没有安装 rapidocr-onnxruntime"
+    assert said in result.output
+    assert (tmp_path / "s" / "text.xlsx").exists()
+    assert not (tmp_path / "s" / "scan.xlsx").exists()

@@ -61,15 +61,15 @@ def test_crops_hold_the_whole_table_on_published_reports(name: str) -> None:
         assert len([r for r in regions if r.section == section]) == 2, section
     _holds_every_cell(regions, report)
     appeals = "".join(_text(pdf, r) for r in regions if r.section == "appeals")
-    _has(appeals, tpl.SECTION_TITLES["appeals"], "行政复议", "行政诉讼", "未经复议直接起诉",
+    _has(appeals, tpl.section_title("appeals"), "行政复议", "行政诉讼", "未经复议直接起诉",
          "复议后起诉", "结果维持", "尚未审结")
     requests = [r for r in regions if r.section == "requests"]
     first = _text(pdf, requests[0])
-    _has(first, tpl.SECTION_TITLES["requests"], "申请人情况", "法人或其他组织", "自然人",
+    _has(first, tpl.section_title("requests"), "申请人情况", "法人或其他组织", "自然人",
          "一、本年新收政府信息公开申请数量")
     _has(_text(pdf, requests[1]), "四、结转下年度继续办理")  # the end of the table, on its
     active = [r for r in regions if r.section == "active"]  # second page
-    _has(_text(pdf, active[0]), tpl.SECTION_TITLES["active"], "第二十条第（一）项", "信息内容")
+    _has(_text(pdf, active[0]), tpl.section_title("active"), "第二十条第（一）项", "信息内容")
     _has(_text(pdf, active[1]), "第二十条第（八）项", "行政事业性收费")
 
 

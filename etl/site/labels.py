@@ -56,7 +56,7 @@ def format_number(column: str, value: object) -> str | None:
 
 def section_label(section: str) -> str:
     """``requests`` -> 三、收到和处理政府信息公开申请情况."""
-    return tpl.SECTION_TITLES.get(section, section)
+    return tpl.section_title(section) if section in tpl.SECTIONS else section
 
 
 def flags_label(flags: str | None) -> str:

@@ -115,9 +115,9 @@ async def report_page(db: Any, report_id: str) -> dict | None:
     def view(key: Key) -> grids.GridCell:
         return cell_view(cells.get(key), key, marks)
 
-    sections = [(tpl.SECTION_TITLES["active"], grids.active_grids(template, view)),
-                (tpl.SECTION_TITLES["requests"], [grids.requests_grid(template, view)]),
-                (tpl.SECTION_TITLES["appeals"], [grids.appeals_grid(template, view)])]
+    sections = [(tpl.section_title("active"), grids.active_grids(template, view)),
+                (tpl.section_title("requests"), [grids.requests_grid(template, view)]),
+                (tpl.section_title("appeals"), [grids.appeals_grid(template, view)])]
     return {"report": report, "summary": summary, "sections": sections,
             "checks": [_check_row(k) for k in checks], "failed": sum(not k["ok"] for k in checks),
             "corrections": [{**x, "section_label": labels.SECTION_SHORT.get(x["section"]),

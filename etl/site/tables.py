@@ -20,17 +20,11 @@ from etl import template as tpl
 from etl.layout import STATUS_LABELS
 from etl.site import labels
 from etl.site.agency import agency_key
-from etl.store import TOTALS_GROUPS, TOTALS_ROWS
 
-# report_totals columns (the loader's: TOTALS_ROWS, TOTALS_GROUPS and the appeals sums) as
-# the site names them.
-TOTALS = {"new": "新收申请", "carried_in": "上年结转", "granted": "予以公开", "partial": "部分公开",
-          "withheld": "不予公开", "unable": "无法提供", "rejected": "不予处理", "other": "其他处理",
-          "handled_total": "办理总数", "carried_out": "结转下年", "appeals_total": "复议诉讼",
-          "appeals_corrected": "结果纠正"}
-assert set(TOTALS) == {*TOTALS_ROWS, *TOTALS_GROUPS, "appeals_total", "appeals_corrected"}
-# The outcomes of section 三 in the table's order: what the outcome chart and the shares show.
-OUTCOMES = ("granted", "partial", "withheld", "unable", "rejected", "other")
+# report_totals columns as the site names them, and section 三's outcomes in the table's
+# order (what the outcome chart and the shares show).
+TOTALS = {t.column: t.label for t in tpl.totals()}
+OUTCOMES = tuple(t.column for t in tpl.totals() if t.outcome)
 # Shares of 办理总数, in per cent with one decimal.
 RATES = {"公开率": "coalesce(t.granted, 0) + coalesce(t.partial, 0)", "不予公开率": "t.withheld",
          "无法提供率": "t.unable", "不予处理率": "t.rejected"}
