@@ -139,6 +139,13 @@ def test_site_in_chromium(site: str, tmp_path: Path) -> None:
             expect(page.locator(".ogi-excerpt mark").first).to_have_text("台账")
             shot(page, "search-short-word")
 
+            # the narrative table's own search box is the same search (2 characters too)
+            page.goto(site + "/ogi/narrative")
+            page.fill("#_search", "台账")
+            page.locator("#_search").press("Enter")
+            page.wait_for_url("**/-/search?q=**")
+            expect(page.locator(".ogi-search-hit")).to_have_count(2)
+
             # 5. a listing longer than 1,000 rows, exported whole as CSV
             page.goto(site + "/ogi/cells")
             with page.expect_download() as info:
@@ -159,6 +166,15 @@ def test_site_in_chromium(site: str, tmp_path: Path) -> None:
                        ).to_be_visible(timeout=20_000)
             page.wait_for_timeout(500)  # let the charts finish drawing
             shot(page, "dashboard", full_page=True)
+            # each chart's "⋯" actions menu (vega-embed) in Chinese
+            menu = page.locator("#chart-outcome-mix details")
+            expect(menu).to_have_attribute("title", "图表操作")
+            menu.locator("summary").click()
+            actions = menu.locator(".vega-actions")
+            for label in ("保存为 SVG 图片", "保存为 PNG 图片", "查看图表定义",
+                          "在 Vega 编辑器中打开"):
+                expect(actions).to_contain_text(label)
+            expect(actions).not_to_contain_text("Save as")
             assert not errors, errors
             assert not outside, outside
         finally:

@@ -415,9 +415,11 @@ def test_a_short_word_search_stops_in_time_and_goes_on(site_db: Path,
     url, found = "/-/search?" + urlencode({"q": "台账"}), 0
     status, html = _get(site_db, url)
     assert status == 200 and "最近载入的报告中没有找到“台账”" in html  # the newest row: no match
+    assert re.search(r"已检索较新的约 \d+% 的正文", html)  # how far it has read, said
     for _ in range(5):
         found += html.count('class="ogi-search-hit"')
-        following = re.search(r'class="ogi-next"><a href="([^"]+)">继续检索更早的报告', html)
+        following = re.search(r'class="ogi-next">(?:<span class="ogi-searched">[^<]*</span>)?'
+                              r'<a href="([^"]+)">继续检索更早的报告', html)
         if following is None:
             break
         status, html = _get(site_db, "/-/search" + following[1].replace("&amp;", "&"))
@@ -425,6 +427,91 @@ def test_a_short_word_search_stops_in_time_and_goes_on(site_db: Path,
     assert found == 2
     _, text = _get(site_db, "/-/search.csv?" + urlencode({"q": "台账"}))
     assert len(list(csv.reader(io.StringIO(text)))) == 1 + 2
+
+
+def test_a_short_word_search_stops_before_its_budget(site_db: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan does not start a window that would end past its budget, going by the last
+    window's time (a rare word's page took the budget plus a window or two)."""
+    from etl.site import search
+
+    clock = [0.0]  # every query of the scan takes one second
+
+    class Slow:
+        def __init__(self, db: Any) -> None:
+            self.db = db
+
+        async def execute(self, *args: Any, **kwargs: Any) -> Any:
+            clock[0] += 1
+            return await self.db.execute(*args, **kwargs)
+
+    monkeypatch.setattr(search, "_now", lambda: clock[0])
+    monkeypatch.setattr(search, "SCAN_WINDOW", 1)
+    monkeypatch.setattr(search, "SCAN_BUDGET_S", 2.5)  # two windows of a second fit
+    top = _table(site_db, "SELECT max(rowid) FROM narrative")[0][0]
+    assert top >= 3
+    db = Slow(make_datasette(site_db).databases["ogi"])
+    hits, resume = asyncio.run(search._scan(db, "没有的词", None, 50))
+    assert hits == [] and resume == top + 1 - 2  # two windows read, a third not begun
+    assert clock[0] - 1 <= search.SCAN_BUDGET_S  # (the first query finds the newest row)
+
+
+def test_narrative_table_search_goes_to_the_site_search(site_db: Path) -> None:
+    """The narrative table's ?_search= (its search box) is the site's search page: two
+    characters found too, newest first; with a filter, or as JSON, it stays the table's."""
+    async def go(url: str) -> Any:
+        return await make_datasette(site_db).client.get(url)
+
+    response = asyncio.run(go("/ogi/narrative?" + urlencode({"_search": " 台账 "})))
+    assert response.status_code == 302
+    assert response.headers["location"] == "/-/search?" + urlencode({"q": "台账"})
+    status, html = _get(site_db, response.headers["location"])
+    assert status == 200 and html.count('class="ogi-search-hit"') == 2
+    assert asyncio.run(go("/ogi/narrative?_search=")).headers["location"] == "/-/search"
+    kept = {"_search": "工作台账", "section": "五"}
+    assert asyncio.run(go("/ogi/narrative?" + urlencode(kept))).status_code == 200
+    assert asyncio.run(go("/ogi/narrative.json?_search=工作台账")).status_code == 200
+
+
+def _plan(db: Path, sql: str, params: tuple = ()) -> str:
+    return " | ".join(r[-1] for r in _table(db, "EXPLAIN QUERY PLAN " + sql, params))
+
+
+@pytest.mark.parametrize("table", ["flagged_cells", "check_failures"])
+def test_facets_with_one_picked_read_an_index(site_db: Path, table: str) -> None:
+    """With one facet picked, each other facet's counts come from an index alone (Datasette's
+    facet query): at 100,000 reports a lookup of every picked row hit the time limit."""
+    facets = METADATA["databases"]["ogi"]["tables"][table]["facets"]
+    for picked in facets:
+        for other in facets:
+            sql = (f'SELECT "{other}" AS value, count(*) AS count FROM (SELECT * FROM '
+                   f'"{table}" WHERE "{picked}" = ?) WHERE "{other}" IS NOT NULL '
+                   f'GROUP BY "{other}" ORDER BY count DESC, value LIMIT 31')
+            plan = _plan(site_db, sql, ("x",))
+            assert "COVERING INDEX" in plan, (picked, other, plan)
+
+
+def test_a_later_page_of_report_summary_reads_an_index(site_db: Path) -> None:
+    """The second page (keyset after 新收申请 and report_id, the default sort) reads the
+    order's index instead of sorting every report, and its default facets, counted over the
+    rows after the key, read an index alone."""
+    after = ('("新收申请" < :v OR "新收申请" IS NULL OR ("新收申请" = :v AND report_id > :k))')
+    params = {"v": 100, "k": "x"}
+    conn = sqlite3.connect(site_db)
+    try:
+        def plan(sql: str) -> str:
+            return " | ".join(r[-1] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+
+        page = plan(f"SELECT * FROM report_summary WHERE {after} "
+                    "ORDER BY 新收申请 DESC, report_id LIMIT 51")
+        assert "TEMP B-TREE" not in page and "report_summary_新收申请_DESC_report_id" in page
+        for facet in METADATA["databases"]["ogi"]["tables"]["report_summary"]["facets"]:
+            counted = plan(f'SELECT "{facet}" AS value, count(*) AS count FROM (SELECT * FROM '
+                           f'report_summary WHERE {after}) WHERE "{facet}" IS NOT NULL '
+                           f'GROUP BY "{facet}" ORDER BY count DESC, value LIMIT 31')
+            assert "COVERING INDEX" in counted, (facet, counted)
+    finally:
+        conn.close()
 
 
 def test_search_escapes_the_text(site_db: Path) -> None:
@@ -494,6 +581,34 @@ def test_requests_percentiles(site_db: Path) -> None:
     rows = _query(site_db, "requests_percentiles", year="2024")
     assert [(r["层级"], r["报告数"], r["最小值"], r["P50"], r["最大值"]) for r in rows] == [
         ("市级", 1, 187, 187, 187), ("县级", 3, 13, 16, 26)]
+
+
+def test_requests_percentiles_are_nearest_ranks(site_db: Path, tmp_path: Path) -> None:
+    """The query (counts of each value summed in order) gives the nearest rank: the p-th
+    percentile is the ⌈p·n⌉-th value in order, with or without a year, ties included (four
+    and five more reports of one level and year, so that ⌈p·n⌉ is exact and not)."""
+    import math
+
+    db = Path(shutil.copy(site_db, tmp_path / "ogi.db"))
+    conn = sqlite3.connect(db)
+    conn.executemany("INSERT INTO report_summary (report_id, 年度, 层级, 新收申请) "
+                     "VALUES (?, ?, ?, ?)", [(f"extra-{y}-{i}", y, "部门", v) for y, values in (
+                         (2030, (4, 1, 3, 2)), (2031, (7, 5, 5, 9, 6))) for i, v in
+                         enumerate(values)])
+    conn.commit()
+    conn.close()
+    site_db = db
+    data = _table(site_db, "SELECT 层级, 年度, 新收申请 FROM report_summary "
+                           "WHERE 新收申请 IS NOT NULL")
+    for year in ("", *sorted({str(y) for _, y, _ in data})):
+        expected = {}
+        for level in {lv for lv, y, _ in data if year in ("", str(y))}:
+            values = sorted(v for lv, y, v in data if lv == level and year in ("", str(y)))
+            expected[level or "（未填）"] = [len(values), values[0], *(
+                values[math.ceil(p * len(values)) - 1] for p in (0.25, 0.5, 0.75)), values[-1]]
+        rows = _query(site_db, "requests_percentiles", year=year)
+        assert {r["层级"]: [r["报告数"], r["最小值"], r["P25"], r["P50"], r["P75"], r["最大值"]]
+                for r in rows} == expected, year
 
 
 @_tested

@@ -19,7 +19,7 @@ import threading
 import weakref
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import parse_qs, quote, unquote, urlencode
 
 import markupsafe
 from datasette import hookimpl
@@ -299,11 +299,14 @@ async def search_view(datasette: Any, request: Any) -> Response:
     q = request.args.get("q", "").strip()
     hits, following = await search.search(db, q, _before(request))
     total = await search.count(db, q) if q and _before(request) is None else None
+    short = 0 < len(q) < search.TRIGRAM
+    stopped = short and following is not None and len(hits) < search.PAGE
     return await _page(datasette, request, "ogi_search.html", {
+        "searched": await search.scanned_share(db, following) if stopped else None,
         "q": q, "hits": hits, "total": total, "mark": mark, "first": _before(request) is None,
         "next_url": f"?{urlencode({'q': q, 'before': following})}" if following else None,
         "csv_url": datasette.urls.path(f"/-/search.csv?{urlencode({'q': q})}"),
-        "short": 0 < len(q) < search.TRIGRAM, "page": search.PAGE})
+        "short": short, "page": search.PAGE})
 
 
 async def search_csv(datasette: Any, request: Any) -> AsgiStream:
@@ -335,6 +338,46 @@ async def search_csv(datasette: Any, request: Any) -> AsgiStream:
     return AsgiStream(stream, headers={
         "content-disposition": f"attachment; filename*=UTF-8''{name}"},
         content_type="text/csv; charset=utf-8")
+
+
+SEARCHED_TABLE = "narrative"  # its table page's ?_search= is the site's search
+
+
+def search_redirect(datasette: Any, path: str, query: bytes) -> str | None:
+    """Where the narrative table's plain ``?_search=`` goes: the site's search page, which
+    finds two-character words too (the trigram index cannot), pages newest first and counts
+    within a time limit (the table page counted every match of a common phrase, half a
+    second at 100,000 reports). None for anything else, a search with filters included."""
+    if path != datasette.urls.table(_site_name(datasette), SEARCHED_TABLE):
+        return None
+    args = parse_qs(query.decode("utf-8", "replace"), keep_blank_values=True)
+    filtered = any(v.strip() for k, values in args.items() for v in values
+                   if not k.startswith("_") or "__" in k or k.startswith("_filter_value"))
+    if "_search" not in args or filtered:
+        return None
+    q = args["_search"][0].strip()  # empty: the search page's form (Datasette said HTTP 400)
+    return datasette.urls.path(f"/-/search?{urlencode({'q': q})}" if q else "/-/search")
+
+
+def _site_name(datasette: Any) -> str:
+    return next((n for n in datasette.databases if n != "_internal"), "ogi")
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    def wrap(app: Any) -> Any:
+        async def redirect_search(scope: dict, receive: Any, send: Any) -> None:
+            target = search_redirect(datasette, scope.get("path", ""),
+                                     scope.get("query_string", b"")
+                                     ) if scope.get("type") == "http" else None
+            if target is None:
+                await app(scope, receive, send)
+                return
+            await send({"type": "http.response.start", "status": 302,
+                        "headers": [(b"location", target.encode("utf-8"))]})
+            await send({"type": "http.response.body", "body": b""})
+        return redirect_search
+    return wrap
 
 
 @hookimpl

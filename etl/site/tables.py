@@ -73,8 +73,15 @@ class Derived:
         return f'CREATE TABLE "{self.name}" (\n  {cols}\n)'
 
     def index_sql(self) -> list[str]:
-        return [f'CREATE INDEX "{self.name}_{"_".join(cols)}" ON "{self.name}" '
-                f'({", ".join(chr(34) + c + chr(34) for c in cols)})' for cols in self.indexes]
+        """One CREATE INDEX per ``indexes`` entry; a column written "新收申请 DESC" is
+        indexed descending."""
+        def column(spec: str) -> str:
+            name, _, order = spec.partition(" ")
+            return f'"{name}"' + (f" {order}" if order else "")
+
+        return [f'CREATE INDEX "{self.name}_{"_".join(c.replace(" ", "_") for c in cols)}" '
+                f'ON "{self.name}" ({", ".join(column(c) for c in cols)})'
+                for cols in self.indexes]
 
     def insert(self, where: str) -> str:
         cols = ", ".join(f'"{c}"' for c, _ in self.columns)
@@ -113,10 +120,25 @@ WHERE {{where}}"""
                *((label, "NUMERIC") for label in TOTALS.values()),
                *((name, "REAL") for name in RATES), ("纠正率", "REAL"),
                ("未通过检查", "INTEGER"), ("空白单元格", "INTEGER"), ("计算单元格", "INTEGER"))
+    # The default order (新收申请 descending, then report_id) as an index: a later page's
+    # keyset condition (新收申请 < x or null or = x and report_id > y) then reads 51 entries in
+    # order instead of sorting every report. Each default facet over the same columns: a
+    # later page's facets count the rows after the page's key, from the index alone.
+    # (层级, 新收申请, 年度) also serves the percentiles per level, with or without a year.
+    order = ("新收申请", "report_id")
     return Derived("report_summary", columns, select, indexes=(
         ("年度",), ("省", "年度"), ("市", "年度", "层级"), ("省", "年度", "层级"), ("层级", "年度"),
-        ("状态", "未通过检查"), ("agency_key", "年度"), ("新收申请",), ("办理总数",),
-        ("未通过检查",), ("机关",)))
+        ("状态", "未通过检查"), ("agency_key", "年度"), ("新收申请 DESC", "report_id"),
+        ("办理总数",), ("未通过检查",), ("机关",), ("省", *order), ("层级", "新收申请", "年度",
+                                                               "report_id"),
+        ("年度", *order), ("状态", *order)))
+
+
+def facet_pairs(facets: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """An index on every ordered pair of a table's facets: with one facet picked, each other
+    facet's counts (and the picked one's row count) come from an index alone, not from a
+    lookup of every row picked (at 100,000 reports, hundreds of thousands)."""
+    return tuple((a, b) for a in facets for b in facets if a != b)
 
 
 def _wide(section: str) -> Derived:
@@ -164,7 +186,7 @@ WHERE k.ok = 0 AND {where}"""
                ("差额", "NUMERIC"), ("规则说明", "TEXT"), ("规则代码", "TEXT"),
                ("对象代码", "TEXT"), ("上年报告", "TEXT"), ("上年", "INTEGER"))
     return Derived("check_failures", columns, select, indexes=(
-        ("report_id",), ("类别", "规则"), ("规则",), ("年度",), ("agency_key",)))
+        ("report_id",), *facet_pairs(("类别", "规则", "年度")), ("agency_key",)))
 
 
 def _flagged() -> Derived:
@@ -179,7 +201,7 @@ WHERE c.report_id = s.report_id AND c.flags != '' AND {where}"""
                ("数值", "NUMERIC"), ("原文", "TEXT"), ("标记", "TEXT"), ("说明", "TEXT"),
                ("表代码", "TEXT"), ("项目代码", "TEXT"), ("栏目代码", "TEXT"), ("标记代码", "TEXT"))
     return Derived("flagged_cells", columns, select, indexes=(
-        ("report_id",), ("标记",), ("表",), ("年度",)))
+        ("report_id",), *facet_pairs(("标记", "表", "年度"))))
 
 
 def _corrections() -> Derived:
