@@ -41,6 +41,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from etl import template as tpl  # noqa: E402
+
 YEARS = 5  # each agency reports 2020..2024
 PROVINCES = 31
 CITIES = 12  # per province
@@ -120,10 +122,7 @@ def build(db: Path, reports: int) -> None:
                       "ELSE r.actual * k.f END",
             "ok": "CASE WHEN k.n % 50 = 7 AND r.rule = 'requests.balance' "
                   "AND r.subject IN ('total', 'natural_person') THEN 0 ELSE r.ok END"}),
-            ("report_totals", {c: f"r.[{c}] * k.f" for c in (
-                "new", "carried_in", "granted", "partial", "withheld", "unable", "rejected",
-                "other", "handled_total", "carried_out", "appeals_total",
-                "appeals_corrected")}),
+            ("report_totals", {t.column: f"r.[{t.column}] * k.f" for t in tpl.totals()}),
             ("narrative", {})):
         started = time.perf_counter()
         conn.execute(f"CREATE TEMP TABLE o AS SELECT * FROM [{table}]")
