@@ -19,7 +19,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from etl.checks import check_report
 from etl.errors import EtlError, OcrError, SchedulerError
-from etl.extract import extract_report, report_id_for, sha256_file
+from etl.extract import extract_with_images, report_id_for, sha256_file
 from etl.i18n import _
 from etl.layout import META_SHEET, META_VALUE_COL
 from etl.report import Report, fingerprint
@@ -130,10 +130,10 @@ def extract_one(pdf: Path, workbook: Path, force: bool = False) -> Outcome:
                 return Outcome(pdf, "kept", workbook, message=_(
                     "工作簿有人工修改，没有覆盖（用 --force 替换它，旧文件备份在 {folder}/ 里）"
                 ).format(folder=BACKUP_DIR))
-        report = extract_report(pdf)
+        report, images = extract_with_images(pdf)
         if workbook.exists() and force:
             backup(workbook)
-        write_workbook(report, workbook, pdf=pdf)
+        write_workbook(report, workbook, images=images)
         return Outcome(pdf, "written", workbook, report, summary(report))
     except OcrError as e:  # the engine's fault, not the PDF's: say which PDF needed it
         return Outcome(pdf, "failed", message=f"{pdf}：{e}")

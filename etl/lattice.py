@@ -424,12 +424,16 @@ def _text_boxes(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, space: Matri
                 _form_has_text(obj)):
             return None
     left, top, right, bottom = (ctypes.c_double() for _ in range(4))
+    get, raw = pdfium_c.FPDFText_GetRect, textpage.raw
+    a, b, c, d, e, f = space
     out: list[Line] = []
-    for i in range(pdfium_c.FPDFText_CountRects(textpage.raw, 0, -1)):
-        pdfium_c.FPDFText_GetRect(textpage.raw, i, left, top, right, bottom)
-        (ax, ay), (bx, by) = (_apply(space, (left.value, bottom.value)),
-                              _apply(space, (right.value, top.value)))
-        out.append((min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)))
+    for i in range(pdfium_c.FPDFText_CountRects(raw, 0, -1)):
+        get(raw, i, left, top, right, bottom)
+        x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
+        ax, ay = a * x0 + c * y0 + e, b * x0 + d * y0 + f  # _apply, inline: a page has
+        bx, by = a * x1 + c * y1 + e, b * x1 + d * y1 + f  # hundreds of text rectangles
+        out.append((ax if ax < bx else bx, ay if ay < by else by,
+                    bx if ax < bx else ax, by if ay < by else ay))
     return _text_lines(out)
 
 
@@ -439,14 +443,19 @@ def _text_lines(rects: list[Line]) -> list[Line]:
     so that a line Camelot puts in one cell is one here too."""
     rects.sort(key=lambda b: (b[1] + b[3], b[0]))
     lines: list[list[float]] = []
+    # min/max written out: this runs over every rectangle of every ruled page
     for x0, y0, x1, y1 in rects:
+        h = y1 - y0
         for line in reversed(lines[-8:]):  # the lines just below or on the same height
-            height = min(y1 - y0, line[3] - line[1])
-            overlap = min(y1, line[3]) - max(y0, line[1])
-            gap = max(x0 - line[2], line[0] - x1)
-            if overlap > height / 2 and gap < max(y1 - y0, line[3] - line[1]):
-                line[:] = [min(x0, line[0]), min(y0, line[1]), max(x1, line[2]),
-                           max(y1, line[3])]
+            lx0, ly0, lx1, ly1 = line
+            lh = ly1 - ly0
+            overlap = (y1 if y1 < ly1 else ly1) - (y0 if y0 > ly0 else ly0)
+            if overlap <= (h if h < lh else lh) / 2:
+                continue
+            gap = x0 - lx1 if x0 - lx1 > lx0 - x1 else lx0 - x1
+            if gap < (h if h > lh else lh):
+                line[:] = [x0 if x0 < lx0 else lx0, y0 if y0 < ly0 else ly0,
+                           x1 if x1 > lx1 else lx1, y1 if y1 > ly1 else ly1]
                 break
         else:
             lines.append([x0, y0, x1, y1])

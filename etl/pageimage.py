@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,25 +71,37 @@ def page_images(pdf: str | Path, report: Report) -> list[PageImage]:
         doc = pdfium.PdfDocument(str(pdf))
     except (pdfium.PdfiumError, OSError):
         return []
+    try:
+        return rendered(report, len(doc), lambda n: doc[n - 1], close=True)
+    finally:
+        doc.close()
+
+
+def rendered(report: Report, pages: int, page: Callable[[int], pdfium.PdfPage],
+             close: bool = False) -> list[PageImage]:
+    """``page_images`` of a document already open: ``page(n)`` gives its page ``n`` (of
+    ``pages``), closed after use when ``close`` (a caller keeping its pages open closes
+    them itself)."""
     boxes = cell_boxes(report)
     regions: dict[int, list[Region]] = {}
     for region in report.regions:
         regions.setdefault(region.page, []).append(region)
     out: list[PageImage] = []
-    try:
-        for number in sorted(set(regions) | (set() if report.regions else set(boxes))):
-            if not 1 <= number <= len(doc):
-                continue
-            page = doc[number - 1]
-            try:
-                found = regions.get(number) or page_regions(page, number, boxes[number])
-                out += _render(page, found, report)
-            except pdfium.PdfiumError:
-                continue
-            finally:
-                page.close()
-    finally:
-        doc.close()
+    for number in sorted(set(regions) | (set() if report.regions else set(boxes))):
+        if not 1 <= number <= pages:
+            continue
+        try:
+            shown = page(number)
+        except pdfium.PdfiumError:
+            continue
+        try:
+            found = regions.get(number) or page_regions(shown, number, boxes[number])
+            out += _render(shown, found, report)
+        except pdfium.PdfiumError:
+            continue
+        finally:
+            if close:
+                shown.close()
     order = {s: n for n, s in enumerate(tpl.SECTIONS)}
     return sorted(out, key=lambda i: (order.get(i.section, 9), i.page))
 

@@ -138,6 +138,7 @@ class ReportPdf:
         self._textpages: dict[int, pdfium.PdfTextPage] = {}
         self._views: dict[int, View] = {}
         self.ocr_grids: dict[int, list[Grid]] = {}  # image pages read by OCR (etl.extract)
+        self.table_pages: list[int] = []  # pages whose text carries the tables' words
         self.texts = [self._text(n) for n in range(1, len(self.doc) + 1)]
 
     def _text(self, n: int) -> str:
@@ -147,7 +148,9 @@ class ReportPdf:
         page = self.doc[n - 1]
         textpage = page.get_textpage()
         text = clean_text(textpage.get_text_range())
-        if any(m in tpl.squash(text) for m in tpl.table_markers()):
+        flat = tpl.squash(text)
+        if any(m in flat for m in tpl.table_markers()):
+            self.table_pages.append(n)
             self._pages[n], self._textpages[n] = page, textpage
         else:
             textpage.close()

@@ -10,6 +10,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from etl import template as tpl
@@ -111,23 +112,37 @@ def parse_number(text: str, kind: str) -> tuple[Number | None, list[str], str]:
     """Printed text -> (value, flags, note). A blank stays None: a blank is not a zero.
     ``kind`` is the cell's (``CellSpec.kind``): counts may carry a unit (件, 个); 万元
     amounts printed in 元 are converted and flagged."""
+    value, state = _parsed(text, kind)
+    if state == BLANK:
+        return None, [BLANK], ""
+    if state == UNPARSED:
+        return None, [UNPARSED], _("原表印作“{printed}”，不是数字").format(printed=text.strip())
+    if state == "converted":
+        return value, [LOW_CONFIDENCE], _("原表以元为单位，已换算为万元")
+    return value, [], ""
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str, kind: str) -> tuple[Number | None, str]:
+    """(value, BLANK | UNPARSED | "converted" | ""): the reading alone, without the texts
+    said about it (in the user's language, so not cached). Printed cells repeat (0, 1, /):
+    a report's labels are tested as numbers too, hundreds of times."""
     s = tpl.squash(text).replace(",", "")
     if s == "":
-        return None, [BLANK], ""
+        return None, BLANK
     if s not in NOT_A_NUMBER:
         s, scale, converted = _strip_unit(s, kind)
     if s in NOT_A_NUMBER or not _NUMBER.match(s):
-        return None, [UNPARSED], _("原表印作“{printed}”，不是数字").format(printed=text.strip())
-    flags, note = ([LOW_CONFIDENCE], _("原表以元为单位，已换算为万元")) if converted else ([], "")
+        return None, UNPARSED
     if "." in s or kind == "decimal" or scale != 1.0:
-        return round(float(s) * scale, 6), flags, note
-    return int(s), flags, note
+        return round(float(s) * scale, 6), "converted" if converted else ""
+    return int(s), "converted" if converted else ""
 
 
 def is_number_like(text: str) -> bool:
     """Whether ``text`` reads as a number (of any kind: an amount, or a count with its
     unit)."""
-    return any(parse_number(text, kind)[0] is not None for kind in ("decimal", "count"))
+    return any(_parsed(text, kind)[0] is not None for kind in ("decimal", "count"))
 
 
 # --- one codec for a cell's fields where they are stored as text (the workbook's hidden

@@ -27,7 +27,6 @@ template and process (``etl.ooxml``); a report adds its values, marks and images
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -141,6 +140,8 @@ def _legend() -> list[tuple[str | None, str]]:
 
 def _sentences(cell: Cell, formula: bool) -> list[str]:
     """Why the cell is marked: one short Chinese sentence per reason."""
+    if not cell.flags and not cell.note:
+        return []  # most cells: nothing to say
     flags = set(cell.flags)
     out = _reading_sentences(cell, flags)
     note = cell.note.strip()
@@ -884,15 +885,17 @@ def _write_ogi(report: Report, name: str) -> Sheet:
 # --- the workbook -------------------------------------------------------------------------
 
 def write_workbook(report: Report, path: str | Path, *, pdf: str | Path | None = None,
-                   images: Callable[[str | Path, Report], list[PageImage]] = page_images
-                   ) -> Path:
+                   images: list[PageImage] | None = None) -> Path:
     """Write ``report`` as a review workbook at ``path`` (atomically: a crash leaves no
     half-written file). With ``pdf`` (the source), the image of each table's region of each
-    page it spans is placed beside its grid (``Report.regions``, or found on the pages)."""
+    page it spans is placed beside its grid (``Report.regions``, or found on the pages);
+    ``images``: those images already made (``extract_with_images``)."""
     path = Path(path)
     t = report.template
     results = {(r.rule, r.subject): r for r in check_report(report)}
-    found = images(pdf, report) if pdf is not None else []
+    if images is None:
+        images = page_images(pdf, report) if pdf is not None else []
+    found = images
     tables = []
     for section in tpl.SECTIONS:
         drawing = _table_drawing(t, section)

@@ -74,14 +74,14 @@ def test_extract_says_where_the_workbooks_are_and_what_comes_next(tmp_path: Path
 
 def test_failed_checks_say_where_to_look(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                          ) -> None:
-    real = etl.build.extract_report
+    real = etl.build.extract_with_images
 
     def misread(pdf: Path) -> object:  # a grid reading off by 5 in one cell
-        report = real(pdf)
+        report, images = real(pdf)
         report.cells[("requests", "granted", "total")].value += 5
-        return report
+        return report, images
 
-    monkeypatch.setattr(etl.build, "extract_report", misread)
+    monkeypatch.setattr(etl.build, "extract_with_images", misread)
     result = _run("extract", str(PDF), "--sheets", str(tmp_path / "sheets"), "--jobs", "1")
     assert result.exit_code == 0, result.output
     assert ("        核对不符 2 项：打开这个工作簿，看 checks 工作表和表格旁标红的“核对”格"
