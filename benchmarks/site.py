@@ -332,7 +332,7 @@ def incremental(db: Path) -> float:
 
     conn = sqlite3.connect(db)
     report_id = conn.execute("SELECT report_id FROM reports ORDER BY report_id LIMIT 1 OFFSET "
-                             "5000").fetchone()[0]
+                             "(SELECT min(5000, count(*) / 2) FROM reports)").fetchone()[0]
     conn.execute("UPDATE cells SET value = value + 1 WHERE report_id = ? AND section = "
                  "'requests' AND item = 'granted'", [report_id])
     conn.commit()

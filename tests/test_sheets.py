@@ -879,3 +879,14 @@ def test_opened_and_saved_in_a_spreadsheet_is_not_an_edit(tmp_path: Path, stem: 
     wb = openpyxl.load_workbook(saved)
     for sheet, row, col in layout(report.template).values():
         assert wb[sheet].cell(row, col).protection.locked is False, (sheet, row, col)
+
+
+def test_ogi_extract_places_the_images_of_the_pdf_beside_the_grids(tmp_path: Path) -> None:
+    """``ogi extract`` renders the images from the pages extraction has open: the workbook
+    holds each table's image, the same as rendering the PDF again from its file."""
+    pdf = SAMPLES / "000_59d377ad04b23a3b.pdf"
+    [outcome] = list(extract_to_sheets([pdf], tmp_path, False, 1))
+    again = page_images(pdf, extract_report(pdf))
+    with zipfile.ZipFile(outcome.workbook) as z:
+        media = sorted(z.read(n) for n in z.namelist() if n.startswith("xl/media/"))
+    assert len(again) >= 3 and media == sorted(i.png for i in again)
