@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from etl import template as tpl
 from etl.layout import STATUS_LABELS
+from etl.place import agency_key
 from etl.site import labels
-from etl.site.agency import agency_key
 from etl.store import TOTALS_GROUPS, TOTALS_ROWS
 
 # report_totals columns (the loader's: TOTALS_ROWS, TOTALS_GROUPS and the appeals sums) as
@@ -89,7 +89,7 @@ class Derived:
 
 def agency_key_sql(have: set[str]) -> str:
     """The stable agency key of a ``reports r`` row: the loader's ``agency_key`` column when
-    it has one; else the place code and the normalised name (etl.site.agency: the years of
+    it has one; else the place code and the normalised name (etl.place.agency_key: the years of
     洪泽区人民政府 and 淮安市洪泽区人民政府 one agency); without a place code, the name."""
     if "agency_key" in have:
         return "r.agency_key"
