@@ -56,9 +56,16 @@ class LoadResult:
 def workbooks(sheets_dir: Path) -> Iterator[Path]:
     """The review workbooks of a folder (not its subfolders, where backups are kept),
     skipping Excel lock files, our temp files and backups."""
-    for path in sorted(Path(sheets_dir).glob("*.xlsx")):
-        if not path.name.startswith(("~$", ".")) and not path.name.endswith(".bak.xlsx"):
-            yield path
+    folder = Path(sheets_dir)
+    for name in workbook_names(folder):
+        yield folder / name
+
+
+def workbook_names(sheets_dir: Path) -> list[str]:
+    """The file names ``workbooks`` yields, sorted as strings (sorting and making 10,000
+    Paths was a third of a reload's time)."""
+    return sorted(e.name for e in os.scandir(sheets_dir) if e.name.endswith(".xlsx")
+                  and not e.name.startswith(("~$", ".")) and not e.name.endswith(".bak.xlsx"))
 
 
 _Read = tuple[Report | None, dict | None, list[Problem], list[Problem]]
@@ -238,16 +245,18 @@ class _Load:
         self.progress = progress or (lambda: None)
         self.result = LoadResult()
         self.owners: dict[str, str] = {}  # report id -> the workbook it came from
-        self.known = {r["workbook"]: r for r in db.query(
+        rows = db.conn.execute(
             "SELECT workbook, workbook_sha256, workbook_size, workbook_mtime, report_id, "
-            "agency_key FROM reports")}
+            "agency_key FROM reports")
+        rows.row_factory = sqlite3.Row  # by name, without a dict per report (10,000 a reload)
+        self.known = {r["workbook"]: r for r in rows}
         self.loaded_from = {r["report_id"]: r["workbook"] for r in self.known.values()}
         self.affected = pending(db)  # agency keys whose cross-year checks may change
         self.index = NarrativeIndex()
 
     def run(self, sheets_dir: Path, prune: bool) -> LoadResult:
-        changed = [(p, stamp) for p in workbooks(sheets_dir)
-                   if (stamp := self._changed(p)) is not None]
+        changed = [(sheets_dir / name, stamp) for name in workbook_names(sheets_dir)
+                   if (stamp := self._changed(sheets_dir, name)) is not None]
         bulk = len(changed) >= max(_BULK, len(self.known))
         if bulk:
             with self.db.atomic():
@@ -267,17 +276,17 @@ class _Load:
             write_chain_checks(self.db, {k for k in self.affected if k})
         return self.result
 
-    def _changed(self, path: Path) -> dict | None:
+    def _changed(self, folder: Path, name: str) -> dict | None:
         """The file's stamp when it must be read, None when unchanged since its last load."""
-        stat = path.stat()
+        stat = os.stat(os.path.join(folder, name))
         stamp = {"workbook_size": stat.st_size, "workbook_mtime": stat.st_mtime_ns}
-        was = self.known.get(path.name)
+        was = self.known.get(name)
         candidate = was is not None and not self.full and was["report_id"] not in self.owners
         if candidate and (was["workbook_size"], was["workbook_mtime"]) == (
                 stat.st_size, stat.st_mtime_ns):
             same = True  # size and time unchanged: not even hashed
         else:
-            stamp["workbook_sha256"] = sha256_file(path)
+            stamp["workbook_sha256"] = sha256_file(folder / name)
             same = candidate and was["workbook_sha256"] == stamp["workbook_sha256"]
             if same:  # touched, not changed: remember the new time
                 self.db.execute("UPDATE reports SET workbook_size = ?, workbook_mtime = ?, "
@@ -286,7 +295,7 @@ class _Load:
                 self.db.conn.commit()
         if not same:
             return stamp
-        self.owners[was["report_id"]] = path.name
+        self.owners[was["report_id"]] = name
         self.result.unchanged.append(was["report_id"])
         self.progress()
         return None
