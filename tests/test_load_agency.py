@@ -12,20 +12,11 @@ from click.testing import CliRunner
 from etl.cli import cli
 from etl.load import load
 from tests.conftest import NEW_NP, SHARED, edit_cell, meta_cell, other_year, set_value
+from tests.test_load_safety import A, B, _one
 
-A = "000_59d377ad04b23a3b"  # 吴忠市人民政府办公室 2024
-B = "001_1f6271bab0582421"
 REAL = SHARED / "real-reports"
 CHAIN = ("SELECT count(*) FROM checks WHERE report_id = ? AND previous_report_id = ? "
          "AND rule = 'requests.carry_chain'")
-
-
-def _one(db: Path, sql: str, params: tuple = ()) -> tuple:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchone()
-    finally:
-        conn.close()
 
 
 @pytest.mark.skipif(not (REAL / "hongze-2023.pdf").is_file(),
