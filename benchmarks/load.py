@@ -4,6 +4,11 @@ as chains of consecutive years per agency (so the loader's cross-year checks run
 the reload after one workbook is corrected.
 
     python benchmarks/load.py [-n 10000] [--keep DIR]   # --keep DIR reuses its workbooks
+    python benchmarks/load.py -n 1000 --keep DIR --writer  # the writer alone, per report
+
+``--writer`` reads the workbooks once, then times the loader writing them (the main
+process's share of a load: rows, checks, full-text index, indexes, cross-year checks) into
+a new database, and prints where its time per report goes.
 """
 
 from __future__ import annotations
@@ -88,10 +93,48 @@ def chain_rows(db: Path) -> tuple[int, int]:
                             "WHERE previous_report_id IS NOT NULL").fetchone()
 
 
+def time_writer(sheets: Path, db: Path) -> None:
+    """The writer alone: ``_Load.run`` over reads made beforehand, each part timed."""
+    from etl import load as loader
+    from etl import store
+
+    paths = list(loader.workbooks(sheets))
+    reads = dict(zip(paths, loader._read_all(paths, 0), strict=True))
+    loader._read_all = lambda ps, jobs: (reads[p] for p in ps)
+    spent: dict[str, float] = {}
+
+    def timed(owner: object, name: str) -> None:
+        real = getattr(owner, name)
+
+        def run(*args: object, **kwargs: object) -> object:
+            start = time.perf_counter()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+        setattr(owner, name, run)
+
+    for owner, name in ((loader, "write_report"), (store.NarrativeIndex, "flush"),
+                        (loader, "create_indexes"), (loader, "write_chain_checks")):
+        timed(owner, name)
+    db.unlink(missing_ok=True)
+    conn = loader._open(db)
+    start = time.perf_counter()
+    result = loader._Load(conn, False, None, 0).run(sheets, False)
+    seconds = time.perf_counter() - start
+    conn.close()
+    n = len(result.loaded)
+    parts = ", ".join(f"{name} {1000 * t / n:.2f}" for name, t in spent.items())
+    print(f"writer: {1000 * seconds / n:.2f} ms per report ({n} reports, {seconds:.1f} s); "
+          f"of which ms per report: {parts}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=10000, help="workbooks to generate")
     parser.add_argument("--keep", type=Path, help="folder to keep the workbooks and db in")
+    parser.add_argument("--writer", action="store_true",
+                        help="time the writer alone (reads made first), not ogi load")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="ogi-bench-"))
     sheets, db = work / "sheets", work / "ogi.db"
@@ -103,6 +146,9 @@ def main() -> None:
         start = time.perf_counter()
         generate(args.n, sheets)
         print(f"generated {args.n} workbooks in {time.perf_counter() - start:.1f} s ({work})")
+    if args.writer:
+        time_writer(sheets, work / "writer.db")
+        return
     db.unlink(missing_ok=True)
     seconds, rss_mb, summary = run_load(sheets, db)
     cells = args.n * 200

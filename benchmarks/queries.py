@@ -52,7 +52,9 @@ def build(db: Path, reports: int) -> None:
     conn.execute("CREATE TEMP TABLE k AS WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL "
                  f"SELECT n + 1 FROM k WHERE n < {copies}) SELECT n FROM k")
     new_id = "r.report_id || '-' || k.n"
+    # each copy's agency a new one, and so its key (the cross-year checks pair by the key)
     override = {"report_id": new_id, "agency": "r.agency || '（' || (k.n % 997) || '）'",
+                "agency_key": "r.agency_key || '（' || (k.n % 997) || '）'",
                 "year": "2019 + (k.n % 6)", "province": "'省' || (k.n % 31)",
                 "city": "'市' || (k.n % 300)", "status": "CASE WHEN k.n % 3 THEN 'extracted' "
                 "ELSE 'reviewed' END",

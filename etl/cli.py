@@ -328,12 +328,12 @@ def _change_line(c: Change) -> str:
 
 
 def _load(sheets_dir: Path, db_path: Path, prune: bool, full: bool = False) -> int:
-    from etl.load import load, workbooks
+    from etl.load import load, workbook_names
 
     if not sheets_dir.is_dir():
         raise click.ClickException(_("{folder}：没有这个文件夹（审核工作簿所在的文件夹，用 "
                                      "--sheets 指定）").format(folder=sheets_dir))
-    count = sum(1 for _ in workbooks(sheets_dir))
+    count = len(workbook_names(sheets_dir))
     if not count:  # an empty database would look like a loaded one
         raise click.ClickException(_(
             "{folder}：文件夹里没有工作簿（*.xlsx），什么也没有载入，也没有创建数据库。"

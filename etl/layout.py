@@ -21,11 +21,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from openpyxl.utils import get_column_letter
-
 from etl import template as tpl
 from etl.errors import EtlError
 from etl.template import Key
+
+
+def get_column_letter(col: int) -> str:
+    """openpyxl's column letters (1 -> A, 28 -> AB), without importing openpyxl: the loader
+    imports this module, and openpyxl (with numpy) was a third of a reload's start-up."""
+    letters = ""
+    while col > 0:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 # The sheets, found by name; the meta sheet has one field a row (from row 2), the hidden
 # _cells sheet one cell a row under these columns.

@@ -13,6 +13,12 @@ cannot be told for certain is left blank:
 A municipality's district has the municipality as its city (北京市 / 北京市 / 海淀区); a
 county-level city under its province directly (济源市) has no city. cpca's own matcher is not
 used: it takes a lone 县 for 重庆市's group of counties and guesses among equal names.
+
+``agency_key`` is an agency's stable key over its years: the place code and the name with
+its place names taken off, the government's own forms said one way. 洪泽区人民政府 (2023)
+and 淮安市洪泽区人民政府 (2024) are both ``320813:人民政府``; 淮安市洪泽区教育局 is
+``320813:教育局``. Without a place code the name is kept whole: two governments of places
+the gazetteer cannot tell apart (朝阳区 of 北京市 and of 长春市) must not become one.
 """
 
 from __future__ import annotations
@@ -43,6 +49,12 @@ _SHORT = {"内蒙古": "150000", "广西": "450000", "西藏": "540000", "宁夏
 # 平潭综合实验区 is 福州市平潭县 (one area, two names; the 管委会 governs the county).
 _AREAS = {"平潭综合实验区": "350128"}
 _LEVELS = ("province", "city", "county")
+# What is left of a government's name after its place, said one way; its office apart
+# (a government's office may publish a report of its own as a department).
+_FORMS = {"": "人民政府", "人民政府": "人民政府", "政府": "人民政府",
+          "人民政府办公室": "人民政府办公室", "政府办公室": "人民政府办公室",
+          "人民政府办公厅": "人民政府办公厅", "政府办公厅": "人民政府办公厅",
+          "管委会": "管理委员会", "管理委员会": "管理委员会"}
 
 
 @dataclass(frozen=True)
@@ -160,3 +172,29 @@ def _level(text: str, readings: list[tuple[list[str], int]]) -> str | None:
             return "county"
         return _UNIT_LEVEL.get(m["unit"])
     return "department"
+
+
+@lru_cache(maxsize=65536)
+def normalised_name(agency: str) -> str:
+    """``agency`` without the place names it starts with (as ``place_of`` reads them), the
+    government's own forms said one way."""
+    text = re.sub(r"\s+", "", agency)
+    _, codes = _gazetteer()
+    starts = {rest for _, rest in _readings(text, 0, None, max(map(len, codes)))}
+    rest = text[starts.pop():] if len(starts) == 1 else text
+    return _FORMS.get(rest, rest)
+
+
+def agency_key(adcode: str | None, agency: str | None) -> str | None:
+    """``<adcode>:<normalised name>``; ``:<name as printed>`` without a place code; None
+    without a name or a place."""
+    if not agency:
+        return f"{adcode}:" if adcode else None
+    if not adcode:
+        return ":" + re.sub(r"\s+", "", agency)
+    return f"{adcode}:{normalised_name(agency)}"
+
+
+def key_of(agency: str | None) -> str | None:
+    """The stable key of an agency name as printed (its place code from ``place_of``)."""
+    return agency_key(place_of(agency).adcode, agency)

@@ -153,6 +153,14 @@ def encode_box(box: Box | None) -> str | None:
     finite float's ``repr`` is its JSON text): it runs for every cell of every load."""
     if not box:
         return None
+    try:  # the common case, a box read back from a workbook: already rounded, rounded fast
+        a, b, c, d = box
+        if (type(a) is type(b) is type(c) is type(d) is float and round(a * 100) / 100 == a
+                and round(b * 100) / 100 == b and round(c * 100) / 100 == c
+                and round(d * 100) / 100 == d):
+            return f"[{a!r}, {b!r}, {c!r}, {d!r}]"
+    except (ValueError, OverflowError):  # not four values; inf or nan
+        pass
     values = [round(x, 2) for x in box]
     if all(type(v) is float and math.isfinite(v) for v in values):
         return f"[{', '.join(map(repr, values))}]"

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
-
-from sqlite_utils import Database
 
 from etl import template as tpl
 from etl.checks import CheckResult, check_report
+from etl.db import Db
 from etl.layout import address, layout
-from etl.place import place_of
-from etl.report import DERIVED, Cell, Report, encode_box, encode_flags
+from etl.place import agency_key, place_of
+from etl.report import DERIVED, Report, encode_box, encode_flags
 from etl.template import Key
 
 # Tables holding a report's rows, rewritten whenever it is loaded (corrections accumulate).
@@ -39,7 +39,7 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def insert_rows(db: Database, table: str, rows: list[dict], verb: str = "INSERT") -> None:
+def insert_rows(db: Db, table: str, rows: list[dict], verb: str = "INSERT") -> None:
     """Plain executemany on the connection: sqlite-utils' per-row type inspection, and the
     savepoint it wraps each statement in (FTS5 flushes its index at every savepoint), were
     most of a load's time."""
@@ -64,7 +64,7 @@ class NarrativeIndex:
         self._reports: list[str] = []
 
     @staticmethod
-    def indexed(db: Database, report_id: str) -> list[tuple]:
+    def indexed(db: Db, report_id: str) -> list[tuple]:
         """What the index holds for ``report_id`` now (the rows ``keep`` will remove)."""
         return db.conn.execute("SELECT rowid, title, text FROM narrative WHERE report_id = ?",
                                [report_id]).fetchall()
@@ -73,7 +73,7 @@ class NarrativeIndex:
         self._old += old
         self._reports.append(report_id)
 
-    def flush(self, db: Database) -> None:
+    def flush(self, db: Db) -> None:
         _unindex(db, self._old)
         for start in range(0, len(self._reports), 500):
             chunk = self._reports[start:start + 500]
@@ -83,12 +83,12 @@ class NarrativeIndex:
         self._old, self._reports = [], []
 
 
-def unindex_narrative(db: Database, report_id: str) -> None:
+def unindex_narrative(db: Db, report_id: str) -> None:
     """Take a report's prose out of the full-text index (before its rows are deleted)."""
     _unindex(db, NarrativeIndex.indexed(db, report_id))
 
 
-def _unindex(db: Database, rows: list[tuple]) -> None:
+def _unindex(db: Db, rows: list[tuple]) -> None:
     """FTS5's delete command for (rowid, title, text) rows as they were indexed."""
     db.conn.executemany(f"INSERT INTO {FTS} ({FTS}, rowid, title, text) "
                         "VALUES ('delete', ?, ?, ?)", rows)
@@ -101,14 +101,28 @@ def check_rows(report_id: str, results: list[CheckResult], previous: str | None 
              "previous_report_id": previous} for r in results]
 
 
-def _cell_row(report: Report, cell: Cell) -> dict:
-    return {"report_id": report.report_id, "section": cell.section, "item": cell.item,
-            "measure": cell.measure, "value": cell.value,
-            "item_label": tpl.item_label(report.template, cell.section, cell.item),
-            "measure_label": tpl.measure_label(report.template, cell.section, cell.measure),
-            "printed": cell.printed, "page": cell.page, "box": encode_box(cell.box),
-            "flags": encode_flags(cell.flags), "derived": int(DERIVED in cell.flags),
-            "note": cell.note}
+# cells' columns in the order ``_cell_rows`` builds its tuples
+CELL_COLUMNS = ("report_id", "section", "item", "measure", "value", "extracted", "item_label",
+                "measure_label", "printed", "page", "box", "flags", "derived", "note")
+_INSERT_CELLS = (f"INSERT INTO cells ({', '.join(CELL_COLUMNS)}) "
+                 f"VALUES ({', '.join('?' * len(CELL_COLUMNS))})")
+
+
+@cache
+def _labels(template: str) -> dict[Key, tuple[str, str]]:
+    """(item label, measure label) of each cell of ``template``."""
+    return {k: (tpl.item_label(template, *k[:2]), tpl.measure_label(template, k[0], k[2]))
+            for k in tpl.spec_index(template)}
+
+
+def _cell_rows(report: Report, extracted: dict[Key, Any]) -> list[tuple]:
+    """The report's ``cells`` rows as tuples straight from its cells (no dict per row: a
+    load writes two hundred of them per report)."""
+    labels = _labels(report.template)
+    rid = report.report_id
+    return [(rid, *key, c.value, extracted.get(key), *labels[key], c.printed, c.page,
+             encode_box(c.box), encode_flags(c.flags), DERIVED in c.flags, c.note)
+            for key, c in report.cells.items()]
 
 
 def _sum(values: list) -> float | int | None:
@@ -141,11 +155,12 @@ def _same(a: Any, b: Any) -> bool:
         return a == b
 
 
-def _changes(db: Database, report: Report, extracted: dict[Key, Any]) -> list[Change]:
+def _changes(db: Db, report: Report, extracted: dict[Key, Any], new: bool
+             ) -> list[Change]:
     """The cells whose value differs from what the database held for them (or, for a cell
-    extracted anew, from the extraction): one change each. A derived total follows its
-    parts and is not a change of its own."""
-    before = {(s, i, m): (v, x) for s, i, m, v, x in db.conn.execute(
+    extracted anew, or a ``new`` report, from the extraction): one change each. A derived
+    total follows its parts and is not a change of its own."""
+    before = {} if new else {(s, i, m): (v, x) for s, i, m, v, x in db.conn.execute(
         "SELECT section, item, measure, value, extracted FROM cells WHERE report_id = ?",
         [report.report_id])}
     where = layout(report.template)
@@ -156,8 +171,9 @@ def _changes(db: Database, report: Report, extracted: dict[Key, Any]) -> list[Ch
             continue
         was = extracted.get(key)
         value, had = before.get(key, (was, was))
-        previous = value if _same(had, was) else was  # re-extracted: compare with that
-        if _same(previous, cell.value):
+        # (== first: it answers for almost every cell, and _same agrees where it holds)
+        previous = value if had == was or _same(had, was) else was  # re-extracted: that
+        if previous == cell.value or _same(previous, cell.value):
             continue
         out.append(Change(report.report_id, key, address(*where[key]),
                           f"{spec[key].item_label}／{spec[key].measure_label}", was, previous,
@@ -165,37 +181,45 @@ def _changes(db: Database, report: Report, extracted: dict[Key, Any]) -> list[Ch
     return out
 
 
-def write_report(db: Database, report: Report, workbook: str, extracted: dict[Key, Any],
-                 stamp: dict | None = None) -> list[Change]:
+def write_report(db: Db, report: Report, workbook: str, extracted: dict[Key, Any],
+                 stamp: dict | None = None, new: bool = False) -> list[Change]:
     """Replace ``report``'s rows (inside the caller's transaction); returns the changes
-    logged in ``corrections``."""
-    changes = _changes(db, report, extracted)
+    logged in ``corrections``. ``new``: the database holds no rows of the report (nothing
+    to delete or to compare with), which the caller knows from its reports."""
+    changes = _changes(db, report, extracted, new)
     results = check_report(report)
-    for table in REPORT_ROWS:
-        db.conn.execute(f"DELETE FROM {table} WHERE report_id = ?", [report.report_id])
+    rid = report.report_id
+    if not new:
+        for table in REPORT_ROWS:
+            db.conn.execute(f"DELETE FROM {table} WHERE report_id = ?", [rid])
     place = place_of(report.agency)  # from the agency as the reviewer left it
     cells = report.cells.values()
     insert_rows(db, "reports", [{
-        "report_id": report.report_id, "agency": report.agency, "year": report.year,
+        "report_id": rid, "agency": report.agency, "year": report.year,
         "template": report.template, "source_file": report.source_file,
         "sha256": report.sha256, "extracted_at": report.extracted_at,
         "status": report.status, "reviewer": report.reviewer, "note": report.note,
         "province": place.province, "city": place.city, "county": place.county,
         "adcode": place.adcode, "level": place.level,
+        "agency_key": agency_key(place.adcode, report.agency),
         "workbook": workbook, **(stamp or {}), "loaded_at": now(),
         "cells_blank": sum(c.value is None for c in cells),
         "cells_derived": sum(DERIVED in c.flags for c in cells),
         "checks_failed": sum(not r.ok for r in results)}], verb="INSERT OR REPLACE")
-    insert_rows(db, "cells", [{**_cell_row(report, c), "extracted": extracted.get(c.key)}
-                              for c in cells])
-    insert_rows(db, "checks", check_rows(report.report_id, results))
+    db.conn.executemany(_INSERT_CELLS, _cell_rows(report, extracted))
+    db.conn.executemany(_INSERT_CHECKS, [(rid, r.rule, r.subject, r.expected, r.actual,
+                                          int(r.ok)) for r in results])
     insert_rows(db, "report_totals", [totals_row(report)])
-    insert_rows(db, "narrative", [{"report_id": report.report_id, "section": number,
-                                   "title": title, "text": text}
-                                  for number, (title, text) in report.narrative.items()])
+    db.conn.executemany(_INSERT_NARRATIVE, [(rid, number, title, text) for number, (title, text)
+                                            in report.narrative.items()])
     insert_rows(db, "corrections", [
         {"report_id": c.report_id, "section": c.key[0], "item": c.key[1], "measure": c.key[2],
          "extracted": c.extracted, "previous": c.previous, "corrected": c.corrected,
          "kind": c.kind, "address": c.address, "reviewer": report.reviewer,
          "logged_at": now()} for c in changes])
     return changes
+
+
+_INSERT_CHECKS = ("INSERT INTO checks (report_id, rule, subject, expected, actual, ok) "
+                  "VALUES (?, ?, ?, ?, ?, ?)")
+_INSERT_NARRATIVE = "INSERT INTO narrative (report_id, section, title, text) VALUES (?, ?, ?, ?)"

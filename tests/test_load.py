@@ -83,15 +83,15 @@ def test_crash_mid_load_leaves_the_database_as_it_was(sheets: Path, tmp_path: Pa
     load(sheets, db)
     before = _dump(db)
     calls = {"n": 0}
-    real = etl.store._cell_row
+    real = etl.store.encode_box
 
-    def crash_after_50(report: Report, cell: object) -> dict:
+    def crash_after_50(box: object) -> str | None:  # half-way through a report's cells
         calls["n"] += 1
         if calls["n"] > 50:
             raise RuntimeError("power cut")
-        return real(report, cell)
+        return real(box)
 
-    monkeypatch.setattr(etl.store, "_cell_row", crash_after_50)
+    monkeypatch.setattr(etl.store, "encode_box", crash_after_50)
     with pytest.raises(RuntimeError, match="power cut"):
         load(sheets, db, full=True)
     assert _dump(db) == before

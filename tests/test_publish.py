@@ -145,7 +145,7 @@ def _copy(site_db: Path, tmp_path: Path, name: str = "ogi.db") -> Path:
 DERIVED = ("report_summary", "requests_wide", "appeals_wide", "active_wide", "check_failures",
            "flagged_cells", "correction_log", "yoy_jumps", "agencies", "region_summary",
            "reason_summary")
-WUZHONG = "640300:人民政府办公室"  # place code and normalised name (etl.site.agency)
+WUZHONG = "640300:人民政府办公室"  # place code and normalised name (etl.place.agency_key)
 RID = "003_dca3b8d882aa9ceb"  # the 2019 template: 25 derived cells
 
 
@@ -266,7 +266,7 @@ def test_an_agency_over_the_years(site_db: Path, tmp_path: Path) -> None:
     ("640300", ["吴忠市人民政府办公室", "宁夏吴忠市人民政府办公室"], "640300:人民政府办公室"),
     ("320813", ["洪泽区教育局", "淮安市洪泽区教育局"], "320813:教育局")])
 def test_one_agency_key_under_two_names(adcode: str, names: list[str], key: str) -> None:
-    from etl.site.agency import agency_key
+    from etl.place import agency_key
 
     assert {agency_key(adcode, n) for n in names} == {key}
     assert agency_key(None, "朝阳区人民政府") == ":朝阳区人民政府"  # no place code: kept whole
