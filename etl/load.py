@@ -31,7 +31,7 @@ from etl.layout import META_SHEET, META_VALUE_COL, address, layout
 from etl.publish import ensure_views
 from etl.report import Report
 from etl.schema import create_indexes, drop_bulk_indexes, ensure_schema
-from etl.sheets_read import extracted_values, read_workbook, stored_stamp
+from etl.sheets_read import read_for_load
 from etl.source import sha256_file
 from etl.store import REPORT_ROWS, Change, NarrativeIndex, unindex_narrative, write_report
 
@@ -64,10 +64,9 @@ def workbooks(sheets_dir: Path) -> Iterator[Path]:
 _Read = tuple[Report | None, dict | None, list[Problem], list[Problem]]
 
 
-def _identity(path: Path, report: Report) -> list[Problem]:
+def _identity(path: Path, report: Report, stamp: dict[str, str]) -> list[Problem]:
     """A workbook loads as the report ogi wrote it for: a copy renamed, or relabelled as
-    another report, is refused."""
-    stamp = stored_stamp(path)
+    another report, is refused (``stamp``: what ogi wrote on its ``_ogi`` sheet)."""
     written_as = stamp.get("workbook")
     if written_as and written_as != path.name:
         return [Problem(path.name, "-", _(
@@ -86,11 +85,10 @@ def _warnings(path: Path, report: Report, extracted: dict) -> list[Problem]:
     out = []
     if report.status == "reviewed" and not report.reviewer:
         out.append(Problem(path.name, META_SHEET, _("状态为「已审核」，但没有填「审核人」")))
-    where = layout(report.template)
     for key, cell in report.cells.items():
         was = extracted.get(key)
         if cell.value is None and was not in (None, "") and "derived" not in cell.flags:
-            out.append(Problem(path.name, address(*where[key]), _(
+            out.append(Problem(path.name, address(*layout(report.template)[key]), _(
                 "提取的数「{was}」被清空：原表这一格确实空白吗？").format(was=was)))
     return out
 
@@ -100,9 +98,8 @@ def _read(path: Path) -> _Read:
     whatever the file holds."""
     warnings: list[Problem] = []
     try:
-        report = read_workbook(path, warnings)
-        extracted = extracted_values(path)
-        problems = _identity(path, report)
+        report, extracted, stamp = read_for_load(path, warnings)
+        problems = _identity(path, report, stamp)
         return (None, None, problems, []) if problems else (
             report, extracted, [], warnings + _warnings(path, report, extracted))
     except WorkbookError as e:
