@@ -16,8 +16,9 @@ import signal
 import sqlite3
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,17 +118,33 @@ def _die_with_parent() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
 
+def _read_chunk(paths: list[Path]) -> list[_Read]:
+    """A worker's share: several workbooks read and sent back in one message (one pickle
+    for all: the template's key strings the reports share go once)."""
+    return [_read(p) for p in paths]
+
+
 def _read_all(paths: list[Path], jobs: int) -> Iterator[_Read]:
     """Workbooks read in worker processes (parsing xlsx is the cost of a load) while the
-    caller writes to SQLite; results in the order of ``paths``, a batch at a time so that
-    memory stays bounded however many workbooks there are."""
+    caller writes to SQLite; results in the order of ``paths``. A few chunks are read
+    ahead of the one the caller is writing, so the workers never wait for the writer to
+    finish a batch, and memory stays bounded however many workbooks there are."""
     jobs = min(jobs or os.cpu_count() or 1, max(1, len(paths) // _PER_WORKER))
     if jobs <= 1:
         yield from map(_read, paths)
         return
     with ProcessPoolExecutor(jobs, initializer=_die_with_parent) as pool:
-        for start in range(0, len(paths), _BATCH):
-            yield from pool.map(_read, paths[start:start + _BATCH], chunksize=16)
+        ahead: deque[Future[list[_Read]]] = deque()
+        try:
+            for start in range(0, len(paths), _CHUNK):
+                ahead.append(pool.submit(_read_chunk, paths[start:start + _CHUNK]))
+                if len(ahead) > _AHEAD * jobs:
+                    yield from ahead.popleft().result()
+            while ahead:
+                yield from ahead.popleft().result()
+        finally:  # the caller stopped early: do not read what nobody will write
+            for future in ahead:
+                future.cancel()
 
 
 _COMMIT_EVERY = 200
@@ -135,7 +152,8 @@ _COMMIT_EVERY = 200
 # builds the cells' indexes after its rows (schema.BULK_INDEXES) instead of row by row.
 _BULK = 1000
 _PER_WORKER = 32  # fewer workbooks than this per worker: not worth starting processes
-_BATCH = 256
+_CHUNK = 16  # workbooks a worker reads per message
+_AHEAD = 4  # chunks read ahead per worker (~64 workbooks' results held at most per worker)
 
 
 @contextmanager

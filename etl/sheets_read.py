@@ -486,7 +486,7 @@ def read_for_load(path: Path, warnings: list[Problem] | None = None
     _fill_cells(report, cells, sheets[CELLS_SHEET])
     follow_parts(report, {key for key, _k, value, formula in cells
                           if formula is None and value is not None})
-    return report, _extracted(sheets), stamp
+    return report, _extracted(sheets, template), stamp
 
 
 _derived_parts = cache(derived_parts)  # per template and cell: bounded
@@ -527,8 +527,17 @@ def stored_fingerprint(path: str | Path) -> str | None:
     return stored_stamp(path).get("fingerprint")
 
 
-def _extracted(sheets: dict[str, list[list[Any]]]) -> dict[Key, Any]:
-    return {tuple(row[:3]): row[4] for row in sheets[CELLS_SHEET][1:] if row and row[0]}
+def _extracted(sheets: dict[str, list[list[Any]]], template: str = "") -> dict[Key, Any]:
+    """By key; a key of ``template`` as the template's own tuple (so that the loader's
+    worker sends each key string once, with the report's cells)."""
+    keys = _keys(template) if template in tpl.TEMPLATES else {}
+    return {keys.get(k, k): row[4] for row in sheets[CELLS_SHEET][1:]
+            if row and row[0] and (k := tuple(row[:3]))}
+
+
+@cache
+def _keys(template: str) -> dict[Key, Key]:
+    return {key: key for key in _positions(template)}
 
 
 def extracted_values(path: str | Path) -> dict[Key, Any]:

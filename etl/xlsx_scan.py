@@ -283,10 +283,18 @@ _CELL_XML = (r'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]{1,6}")?(?: t="([a-zA-
              r'(?:/>|>(<f>[^<]*</f>)?(?:(<is><t(?: xml:space="preserve")?>)([^<]*)</t></is>'
              r'|<v>([^<]*)</v>)?</c>)')
 _OWN_CELL = re.compile(_CELL_XML)
-# The whole <sheetData> as ogi writes it: rows of such cells and nothing else (no comment,
-# no other element, no namespace prefix), checked in one match.
-_OWN_DATA = re.compile(r'(?:<row r="[0-9]{1,7}"[^<>/]*(?:/>|>(?:'
-                       + re.sub(r"\((?!\?)", "(?:", _CELL_XML) + r")*</row>))*")
+# The whole <sheetData> as ogi writes it, checked in one match: rows of such cells and
+# nothing else (no comment, no other element, no namespace prefix); a number as repr()
+# writes it; an inline string not marked xml:space="preserve" neither starts nor ends with
+# a space (a reader would trim it; ogi marks such text); an error with its text.
+_NUMBER_XML = r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
+_OWN_DATA = re.compile(
+    r'(?:<row r="[0-9]{1,7}"[^<>/]*(?:/>|>(?:<c r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]{1,6}")?'
+    r'(?:(?: t="n")?(?:/>|>(?:<f>[^<]*</f>)?(?:<v>(?:' + _NUMBER_XML + r')?</v>)?</c>)'
+    r'| t="inlineStr"><is>(?:<t>(?:[^<\s](?:[^<]*[^<\s])?)?|<t xml:space="preserve">[^<]*)'
+    r'</t></is></c>'
+    r'| t="str">(?:<f>[^<]*</f>)?(?:<v>[^<]*</v>)?</c>'
+    r'| t="e">(?:<f>[^<]*</f>)?<v>[^<]+</v></c>))*</row>))*')
 _OWN_ROW = re.compile(r'<row r="([0-9]+)"')
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")  # as repr() writes it
 _EXCEL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")  # _x000D_: decoded by calamine
@@ -367,28 +375,17 @@ _COLUMNS: dict[str, int] = {}
 def _own_cells(found: list[tuple[str, ...]], scan: SheetScan, grid: Rows) -> None:
     """The cells' values into ``grid`` (rows of columns, 0-based), their formulas and
     errors into ``scan``; ``_NotOwn`` for a cell the one pass does not read, or one that
-    is there twice."""
+    is there twice. The cells are as ``_OWN_DATA`` allows (checked before)."""
     columns = _COLUMNS
-    for letters, row, t, formula, opener, text, v in found:
+    for letters, row, t, formula, _opener, text, v in found:
         if formula:
             scan.formulas[(int(row), columns[letters])] = "=" + html.unescape(formula[3:-4])
         if text:
-            if t != "inlineStr":
-                raise _NotOwn
-            if "&" in text:
-                text = _own_text(text)
-            # a reader trims text not marked xml:space="preserve" (ogi marks it)
-            if len(opener) == 7 and (text[0].isspace() or text[-1].isspace()):
-                raise _NotOwn
-            value: object = text
-        elif v and (not t or t == "n"):
-            value = int(v) if v.isdigit() and len(v) < 16 else _own_number(v)
-        elif opener:
-            if t != "inlineStr":
-                raise _NotOwn
-            continue  # an empty string
-        elif not v and t in ("", "n", "str"):
+            value: object = _own_text(text) if "&" in text else text
+        elif not v:
             continue  # empty
+        elif not t or t == "n":
+            value = int(v) if v.isdigit() and len(v) < 16 else _own_number(v)
         else:
             value = _own_other(t, v)
             if t == "e":
@@ -396,9 +393,10 @@ def _own_cells(found: list[tuple[str, ...]], scan: SheetScan, grid: Rows) -> Non
             if value is None:
                 continue
         line = grid[int(row) - 1]
-        if line[columns[letters] - 1] is not None:
+        c = columns[letters] - 1
+        if line[c] is not None:
             raise _NotOwn  # twice
-        line[columns[letters] - 1] = value
+        line[c] = value
 
 
 def _own_sheet(where: str, data: bytes) -> tuple[SheetScan, Rows]:
