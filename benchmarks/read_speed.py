@@ -67,10 +67,15 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", choices=("one", "pool"),
+                        help="one mode only, one round, no warm-up (for farm-bench --vs)")
     args = parser.parse_args()
     paths = _workbooks(args.folder, args.n)
     print(f"{len(paths)} workbooks from {paths[0].parent}; load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.only:
+        print(one_process(paths) if args.only == "one" else pool(paths, args.jobs))
+        return
     loader._read(paths[0])  # imports and per-template caches: not what is measured
     ones, pools = [], []
     for _ in range(args.rounds):

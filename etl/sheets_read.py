@@ -228,14 +228,18 @@ def _read_cells(sheets: dict[str, list[list[Any]]], template: str,
     no_formulas: dict[tuple[int, int], str] = {}
     for key, sheet, r, c, code_row, kind, item_label, measure_label, own in _cell_plan(template):
         rows = sheets[sheet]
-        value = _at(rows, r, c)
+        try:  # _at, inline: 600 cells a workbook
+            line = rows[r - 1]
+            value, found_item = (line[c - 1] if c <= len(line) else None), line[0]
+        except IndexError:
+            value = found_item = None
         if isinstance(value, str) and not value.strip():
             value = None
         formula = formulas.get(sheet, no_formulas).get((r, c))
         if formula is not None and formula == own:
             formula = ""
         out.append((key, kind, value, formula))
-        found_item, found_measure = _at(rows, r, 1), _at(rows, code_row, c)
+        found_measure = _at(rows, code_row, c)
         if not (found_item == key[1] and found_measure == key[2] and not formula
                 and _fits(value, kind)):
             broken.append(dict(zip(_CELL_HEADER, (
@@ -323,24 +327,25 @@ def _locked(path: Path) -> int:
 _Book = tuple[dict[str, list[list[Any]]], Scan]
 
 
-def _open_problems(path: Path) -> tuple[_Book | None, list[Problem]]:
+def _open_problems(path: Path) -> tuple[_Book | None, list[Problem], int]:
     """The workbook opened, and the sheets a review workbook must have, or why it cannot be
-    read at all (then no workbook)."""
+    read at all (then no workbook); and 1 if it is open in Excel (``_locked``), else 0."""
     name = path.name
     problems = []
-    if _locked(path):
+    locked = _locked(path)
+    if locked:
         problems.append(Problem(name, "-", _("工作簿正在 Excel 中打开（有锁文件 ~${name}）："
                                              "关闭后再载入").format(name=name)))
     try:
         book = _opened(path)
     except WorkbookError as e:
-        return None, problems + e.problems
+        return None, problems + e.problems, locked
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as e:
         return None, problems + [Problem(name, "-", _("不是可读的 .xlsx 工作簿（{error}）").format(
-            error=e))]
+            error=e))], locked
     return book, problems + [Problem(name, s, _("工作表缺失或被改名"))
                              for s in (META_SHEET, *tpl.SECTIONS, CELLS_SHEET)
-                             if s not in book[0]]
+                             if s not in book[0]], locked
 
 
 def _meta_ok(checked: list[tuple[Any, ...]]) -> bool:
@@ -461,8 +466,8 @@ def read_for_load(path: Path, warnings: list[Problem] | None = None
                   ) -> tuple[Report, dict[Key, Any], dict[str, str]]:
     """``read_workbook``, with what the loader also needs from the same parse: the values as
     extracted (``extracted_values``) and the ``_ogi`` stamp (``stored_stamp``)."""
-    book, problems = _open_problems(path)
-    if book is None or len(problems) > _locked(path):  # more than the lock file: unreadable
+    book, problems, locked = _open_problems(path)
+    if book is None or len(problems) > locked:  # more than the lock file: cannot be read
         raise WorkbookError(path, problems)
     sheets = book[0]
     meta, rows, found = _meta(path, book)
@@ -477,7 +482,8 @@ def read_for_load(path: Path, warnings: list[Problem] | None = None
                                     header=",".join(CELLS_COLUMNS))))
     cells, broken = _read_cells(sheets, template,
                                 {s: x.formulas for s, x in book[1].sheets.items()})
-    problems += _problems(_problem_rows(path.name, broken, _cell_rules(), _cell_where))
+    if broken:
+        problems += _problems(_problem_rows(path.name, broken, _cell_rules(), _cell_where))
     if problems:
         raise WorkbookError(path, problems)
     stamp = _stamp(sheets)
