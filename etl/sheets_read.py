@@ -1,11 +1,13 @@
 """Review workbook -> ``Report``: ``read_workbook``, the mirror of ``etl.sheets.write_workbook``.
 
 The reader reads the template's cells only, by the same ``etl.layout`` the writer drew them
-with, so the check columns and rows beside the grids are ignored. It parses the file once
-(calamine; openpyxl only for a workbook with error cells), puts the cells in petl tables,
-validates them with ``petl.validate`` and refuses a bad workbook whole, every problem named
-by ``sheet!cell``. Besides: what was written and extracted, from the hidden sheets
-(``stored_fingerprint``, ``stored_source_sha256``, ``extracted_values``).
+with, so the check columns and rows beside the grids are ignored. It parses the file once: a
+workbook as ogi writes it in one pass that also scans it (``etl.xlsx_scan.read_own``), any
+other with calamine after ``scan_workbook``. It checks every cell against the rules
+(``_cell_rules``; the rows the rules read are built only for a cell that breaks one, the
+meta fields' in a petl table only when one is wrong) and refuses a bad workbook whole,
+every problem named by ``sheet!cell``. Besides: what was written and extracted, from the
+hidden sheets (``stored_fingerprint``, ``stored_source_sha256``, ``extracted_values``).
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ inflate a 2 MB file to gigabytes) is refused here, naming the file and the part.
 ``scan_workbook`` reads the zip's directory (declared sizes), then streams the XML parts the
 reader will read through expat (no DTD allowed: OOXML never has one, entity bombs always
 do), noting each sheet's extent, its formulas and its error cells (``#REF!``: the values
-calamine reads as empty).
+calamine reads as empty). ``read_own`` does the same checks and reads the values too, in one
+pass over each part, for a workbook whose XML is as ogi's writer (``etl.ooxml``) writes it;
+``None`` for any other, which then goes through ``scan_workbook`` and calamine.
 """
 
 from __future__ import annotations
