@@ -16,8 +16,9 @@ import signal
 import sqlite3
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from etl.place import key_of
 from etl.publish import ensure_views
 from etl.report import Report
 from etl.schema import create_indexes, drop_bulk_indexes, ensure_schema
-from etl.sheets_read import extracted_values, read_workbook, stored_stamp
+from etl.sheets_read import read_for_load
 from etl.source import sha256_file
 from etl.store import REPORT_ROWS, Change, NarrativeIndex, unindex_narrative, write_report
 
@@ -71,10 +72,9 @@ def workbook_names(sheets_dir: Path) -> list[str]:
 _Read = tuple[Report | None, dict | None, list[Problem], list[Problem]]
 
 
-def _identity(path: Path, report: Report) -> list[Problem]:
+def _identity(path: Path, report: Report, stamp: dict[str, str]) -> list[Problem]:
     """A workbook loads as the report ogi wrote it for: a copy renamed, or relabelled as
-    another report, is refused."""
-    stamp = stored_stamp(path)
+    another report, is refused (``stamp``: what ogi wrote on its ``_ogi`` sheet)."""
     written_as = stamp.get("workbook")
     if written_as and written_as != path.name:
         return [Problem(path.name, "-", _(
@@ -93,11 +93,10 @@ def _warnings(path: Path, report: Report, extracted: dict) -> list[Problem]:
     out = []
     if report.status == "reviewed" and not report.reviewer:
         out.append(Problem(path.name, META_SHEET, _("状态为「已审核」，但没有填「审核人」")))
-    where = layout(report.template)
     for key, cell in report.cells.items():
         was = extracted.get(key)
         if cell.value is None and was not in (None, "") and "derived" not in cell.flags:
-            out.append(Problem(path.name, address(*where[key]), _(
+            out.append(Problem(path.name, address(*layout(report.template)[key]), _(
                 "提取的数「{was}」被清空：原表这一格确实空白吗？").format(was=was)))
     return out
 
@@ -107,9 +106,8 @@ def _read(path: Path) -> _Read:
     whatever the file holds."""
     warnings: list[Problem] = []
     try:
-        report = read_workbook(path, warnings)
-        extracted = extracted_values(path)
-        problems = _identity(path, report)
+        report, extracted, stamp = read_for_load(path, warnings)
+        problems = _identity(path, report, stamp)
         return (None, None, problems, []) if problems else (
             report, extracted, [], warnings + _warnings(path, report, extracted))
     except WorkbookError as e:
@@ -127,17 +125,33 @@ def _die_with_parent() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
 
+def _read_chunk(paths: list[Path]) -> list[_Read]:
+    """A worker's share: several workbooks read and sent back in one message (one pickle
+    for all: the template's key strings the reports share go once)."""
+    return [_read(p) for p in paths]
+
+
 def _read_all(paths: list[Path], jobs: int) -> Iterator[_Read]:
     """Workbooks read in worker processes (parsing xlsx is the cost of a load) while the
-    caller writes to SQLite; results in the order of ``paths``, a batch at a time so that
-    memory stays bounded however many workbooks there are."""
+    caller writes to SQLite; results in the order of ``paths``. A few chunks are read
+    ahead of the one the caller is writing, so the workers never wait for the writer to
+    finish a batch, and memory stays bounded however many workbooks there are."""
     jobs = min(jobs or os.cpu_count() or 1, max(1, len(paths) // _PER_WORKER))
     if jobs <= 1:
         yield from map(_read, paths)
         return
     with ProcessPoolExecutor(jobs, initializer=_die_with_parent) as pool:
-        for start in range(0, len(paths), _BATCH):
-            yield from pool.map(_read, paths[start:start + _BATCH], chunksize=16)
+        ahead: deque[Future[list[_Read]]] = deque()
+        try:
+            for start in range(0, len(paths), _CHUNK):
+                ahead.append(pool.submit(_read_chunk, paths[start:start + _CHUNK]))
+                if len(ahead) > _AHEAD * jobs:
+                    yield from ahead.popleft().result()
+            while ahead:
+                yield from ahead.popleft().result()
+        finally:  # the caller stopped early: do not read what nobody will write
+            for future in ahead:
+                future.cancel()
 
 
 _COMMIT_EVERY = 200
@@ -145,7 +159,8 @@ _COMMIT_EVERY = 200
 # builds the cells' indexes after its rows (schema.BULK_INDEXES) instead of row by row.
 _BULK = 1000
 _PER_WORKER = 32  # fewer workbooks than this per worker: not worth starting processes
-_BATCH = 256
+_CHUNK = 16  # workbooks a worker reads per message
+_AHEAD = 4  # chunks read ahead per worker (~64 workbooks' results held at most per worker)
 
 
 @contextmanager

@@ -5,7 +5,9 @@ inflate a 2 MB file to gigabytes) is refused here, naming the file and the part.
 ``scan_workbook`` reads the zip's directory (declared sizes), then streams the XML parts the
 reader will read through expat (no DTD allowed: OOXML never has one, entity bombs always
 do), noting each sheet's extent, its formulas and its error cells (``#REF!``: the values
-calamine reads as empty).
+calamine reads as empty). ``read_own`` does the same checks and reads the values too, in one
+pass over each part, for a workbook whose XML is as ogi's writer (``etl.ooxml``) writes it;
+``None`` for any other, which then goes through ``scan_workbook`` and calamine.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from xml.parsers import expat
 
@@ -30,6 +33,9 @@ ROW_LIMIT = int(os.environ.get("OGI_XLSX_ROW_LIMIT", 5000))  # rows of a sheet t
 COL_LIMIT = int(os.environ.get("OGI_XLSX_COL_LIMIT", 200))  # columns of a sheet that is read
 
 _REF = re.compile(r"([A-Z]{1,3})(\d{1,7})$")
+_C_TAG = re.compile(r"<c\b", re.A)  # a cell, a formula, a row: however written
+_F_TAG = re.compile(r"<f\b", re.A)
+_ROW_TAG = re.compile(r"<row\b", re.A)
 _MAIN = "xl/workbook.xml"
 _RELS = "xl/_rels/workbook.xml.rels"
 
@@ -185,15 +191,16 @@ def _no_dtd(part: str, data: bytes) -> None:
                                "可能是恶意构造的"))
 
 
-def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> its part's name in the zip, from the workbook and its relationships."""
-    names: dict[str, str] = {}
+def _sheets_listed(z: zipfile.ZipFile) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The workbook's sheets in tab order as (relationship id, name), and the
+    relationships' targets by id, as part names in the zip."""
+    listed: list[tuple[str, str]] = []
     targets: dict[str, str] = {}
 
     def sheet(name: str, attrs: dict[str, str]) -> None:
         if _local(name) == "sheet":
             rid = next((v for k, v in attrs.items() if _local(k) == "id"), "")
-            names[rid] = attrs.get("name", "")
+            listed.append((rid, attrs.get("name", "")))
 
     def rel(name: str, attrs: dict[str, str]) -> None:
         if _local(name) == "Relationship":
@@ -205,6 +212,13 @@ def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
         p = _parser(part)
         p.StartElementHandler = handler
         _feed(z, part, p)
+    return listed, targets
+
+
+def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its part's name in the zip, from the workbook and its relationships."""
+    listed, targets = _sheets_listed(z)
+    names = dict(listed)
     return {name: targets[rid] for rid, name in names.items() if rid in targets}
 
 
@@ -257,3 +271,193 @@ def scan_workbook(path: str | Path, wanted: tuple[str, ...]) -> Scan:
         raise WorkbookError(path, [Problem(path.name, "-", _(
             "不是可读的 .xlsx 工作簿（{error}）").format(error=e))]) from None
     return scan
+
+
+# --- ogi's own workbooks: the scan and the values in one pass -----------------------------
+# A worksheet part as etl.ooxml writes it: every cell <c r="A1" s="N" t="T"> with these
+# attributes in this order and no other, holding an inline string, a number, or a formula
+# with or without its cached result. Such a part is scanned and read in one pass over its
+# text (each zip member inflated once; no calamine). Anything else (a workbook a
+# spreadsheet program saved: shared strings, other attributes, rich text, dates) is
+# ``None`` here and goes through ``scan_workbook`` and calamine, which read every workbook;
+# tests/test_load_read.py holds the two readers to the same values.
+_CELL_XML = (r'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]{1,6}")?(?: t="([a-zA-Z]{1,9})")?'
+             r'(?:/>|>(<f>[^<]*</f>)?(?:(<is><t(?: xml:space="preserve")?>)([^<]*)</t></is>'
+             r'|<v>([^<]*)</v>)?</c>)')
+_OWN_CELL = re.compile(_CELL_XML)
+# The whole <sheetData> as ogi writes it, checked in one match: rows of such cells and
+# nothing else (no comment, no other element, no namespace prefix); a number as repr()
+# writes it; an inline string not marked xml:space="preserve" neither starts nor ends with
+# a space (a reader would trim it; ogi marks such text); an error with its text.
+_NUMBER_XML = r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
+_OWN_DATA = re.compile(
+    r'(?:<row r="[0-9]{1,7}"[^<>/]*(?:/>|>(?:<c r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]{1,6}")?'
+    r'(?:(?: t="n")?(?:/>|>(?:<f>[^<]*</f>)?(?:<v>(?:' + _NUMBER_XML + r')?</v>)?</c>)'
+    r'| t="inlineStr"><is>(?:<t>(?:[^<\s](?:[^<]*[^<\s])?)?|<t xml:space="preserve">[^<]*)'
+    r'</t></is></c>'
+    r'| t="str">(?:<f>[^<]*</f>)?(?:<v>[^<]*</v>)?</c>'
+    r'| t="e">(?:<f>[^<]*</f>)?<v>[^<]+</v></c>))*</row>))*')
+_OWN_ROW = re.compile(r'<row r="([0-9]+)"')
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")  # as repr() writes it
+_EXCEL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")  # _x000D_: decoded by calamine
+_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
+# Number formats that are not dates (calamine reads a number in a date format as a date):
+# the built-in ones below, and custom codes of digits and signs only.
+_PLAIN_FORMAT_IDS = {*range(0, 14), *range(37, 45), 48, 49}
+_PLAIN_FORMAT = re.compile(r'[0#?.,%+\-;E@ ]*')
+_CELL_XFS = re.compile(rb"<cellXfs\b.*?</cellXfs>", re.S)
+_FORMAT_ID = re.compile(rb'\bnumFmtId="([^"]*)"')
+_CUSTOM_FORMAT = re.compile(rb'<numFmt numFmtId="([0-9]+)" formatCode="([^"]*)"/>')
+_SHARED = "xl/sharedStrings.xml"
+_STYLES = "xl/styles.xml"
+
+Rows = list[list[object]]
+
+
+class _NotOwn(Exception):
+    """The workbook is not as ogi writes it: read it the general way."""
+
+
+@lru_cache(maxsize=16)
+def _plain_styles(data: bytes) -> bool:
+    """Whether no cell format of a styles part is a date (the same few parts come back for
+    every workbook: cached by content)."""
+    xfs = _CELL_XFS.search(data)
+    custom = {int(n): html.unescape(code.decode()) for n, code in _CUSTOM_FORMAT.findall(data)}
+    for n in _FORMAT_ID.findall(xfs.group(0) if xfs else b""):
+        if not n.isdigit():
+            return False
+        code = custom.get(int(n))
+        if int(n) not in _PLAIN_FORMAT_IDS and (code is None or not _PLAIN_FORMAT.fullmatch(code)):
+            return False
+    return True
+
+
+def _own_text(text: str) -> str:
+    """A string's XML text as calamine reads it; ``_NotOwn`` for what the one pass does
+    not decode (character references, an unknown entity)."""
+    if text.count("&") != sum(text.count(e) for e, _c in _ENTITIES):
+        raise _NotOwn
+    for entity, char in _ENTITIES:
+        text = text.replace(entity, char)
+    return text
+
+
+def _own_number(v: str) -> int | float:
+    """A number cell's value as the general reader gives it: whole numbers as ``int``."""
+    if not _NUMBER.fullmatch(v):
+        raise _NotOwn  # calamine parses (or refuses) other spellings its own way
+    x = float(v)
+    return int(x) if x.is_integer() and abs(x) < 2**63 else x
+
+
+def _own_other(t: str, v: str) -> object:
+    """A cell that holds neither an inline string nor a plain number: a formula's cached
+    text (``str``) or an error (``e``); ``_NotOwn`` for any other kind."""
+    if t == "str":
+        text = _own_text(v) if "&" in v else v
+        if text[:1].isspace() or text[-1:].isspace():
+            raise _NotOwn
+        return text or None
+    if t == "e" and v:
+        return html.unescape(v)
+    raise _NotOwn  # booleans, shared strings, dates, an error without its text
+
+
+def _column(letters: str) -> int:
+    n = _COLUMNS.get(letters)
+    if n is None:
+        n = _COLUMNS[letters] = _col_number(letters)
+    return n
+
+
+_COLUMNS: dict[str, int] = {}
+
+
+def _own_cells(found: list[tuple[str, ...]], scan: SheetScan, grid: Rows) -> None:
+    """The cells' values into ``grid`` (rows of columns, 0-based), their formulas and
+    errors into ``scan``; ``_NotOwn`` for a cell the one pass does not read, or one that
+    is there twice. The cells are as ``_OWN_DATA`` allows (checked before)."""
+    columns = _COLUMNS
+    for letters, row, t, formula, _opener, text, v in found:
+        if formula:
+            scan.formulas[(int(row), columns[letters])] = "=" + html.unescape(formula[3:-4])
+        if text:
+            value: object = _own_text(text) if "&" in text else text
+        elif not v:
+            continue  # empty
+        elif not t or t == "n":
+            value = int(v) if v.isdigit() and len(v) < 16 else _own_number(v)
+        else:
+            value = _own_other(t, v)
+            if t == "e":
+                scan.errors[(int(row), columns[letters])] = value  # type: ignore[assignment]
+            if value is None:
+                continue
+        line = grid[int(row) - 1]
+        c = columns[letters] - 1
+        if line[c] is not None:
+            raise _NotOwn  # twice
+        line[c] = value
+
+
+def _own_sheet(where: str, data: bytes) -> tuple[SheetScan, Rows]:
+    """A sheet part's scan (as ``_fast_sheet`` makes it) and its rows (as calamine reads
+    them: ``None`` for empty, whole numbers as ``int``); ``_NotOwn`` when the part is not
+    as ogi writes it, ``_Refused`` when it is out of bounds."""
+    xml = data.decode()
+    start, end = xml.find("<sheetData>") + 11, xml.rfind("</sheetData>")
+    if start < 11 or end < start:
+        raise _NotOwn
+    cells = xml[start:end]
+    outside = xml[:start] + xml[end:]
+    if (not _OWN_DATA.fullmatch(cells) or "\r" in cells
+            or "_x" in cells and _EXCEL_ESCAPE.search(cells)
+            or _C_TAG.search(outside) or _F_TAG.search(outside) or _ROW_TAG.search(outside)):
+        raise _NotOwn  # anything but ogi's rows of cells; a cell or formula elsewhere
+    found = _OWN_CELL.findall(cells)
+    reader = _SheetReader(where)
+    # the extent as the scan reports it, before any grid is made (ogi writes its cells in
+    # order: the last is the farthest row; a cell beyond it is not ogi's, see _own_cells)
+    width = max(map(_column, {f[0] for f in found}), default=0)
+    height = max(max(map(int, _OWN_ROW.findall(cells)), default=0),
+                 int(found[-1][1]) if found else 0)
+    reader._extent(height, width)
+    grid: Rows = [[None] * width for _ in range(height)]
+    _own_cells(found, reader.scan, grid)
+    return reader.scan, grid
+
+
+def read_own(path: str | Path, wanted: tuple[str, ...]) -> tuple[dict[str, Rows], Scan] | None:
+    """The rows of the sheets in ``wanted`` and the scan ``scan_workbook`` makes, for a
+    workbook as ogi writes it, in one pass; ``None`` for any other workbook (read it with
+    ``scan_workbook`` and a general reader). Refuses what ``scan_workbook`` refuses, with
+    the same problem."""
+    path = Path(path)
+    scan, rows = Scan(), {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            _check_sizes(z)
+            listed, targets = _sheets_listed(z)
+            present = set(z.namelist())
+            if _SHARED in present:
+                raise _NotOwn
+            styles = z.read(_STYLES) if _STYLES in present else b""
+            _no_dtd(_STYLES, styles)
+            if not _plain_styles(styles) or any(len(set(ids)) != len(listed)
+                                                for ids in zip(*listed, strict=True)):
+                raise _NotOwn  # dates; two sheets of one name or of one part
+            parts = {name: targets.get(rid, "") for rid, name in listed}
+            for name in wanted:
+                if name not in parts:
+                    continue
+                if parts[name] not in present:
+                    raise _NotOwn
+                data = z.read(parts[name])
+                _no_dtd(parts[name], data)
+                scan.sheets[name], rows[name] = _own_sheet(f"{name}（{parts[name]}）", data)
+    except _Refused as e:
+        raise WorkbookError(path, [Problem(path.name, e.where, e.what, e.value)]) from None
+    except Exception:  # noqa: BLE001 - whatever it is, the general reader says it
+        return None
+    return rows, scan
