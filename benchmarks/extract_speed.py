@@ -108,15 +108,15 @@ def main() -> None:
 
 # The stages of the whole extraction, as the profile names them.
 STAGES = [
-    ("extract_report", "etl/extract.py", "extract_report"),
+    ("extract + page images", "etl/extract.py", "_extract"),
     ("  open + text layer", "etl/pdf.py", "__init__"),
     ("  ruled grids (pdfium paths)", "etl/lattice.py", "grids"),
     ("    of which Camelot itself", "etl/lattice.py", "ruled_tables"),
     ("  text-only reading", "etl/textgrid.py", "borderless_grids"),
     ("  mapping onto the template", "etl/mapping.py", "map_grid"),
     ("  table regions", "etl/extract.py", "_regions"),
+    ("  page images", "etl/pageimage.py", "rendered"),
     ("write_workbook", "etl/sheets.py", "write_workbook"),
-    ("  page images", "etl/pageimage.py", "page_images"),
     ("  OOXML parts + zip", "etl/ooxml.py", "save"),
     ("checks", "etl/checks.py", "check_report"),
 ]
