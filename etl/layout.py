@@ -23,17 +23,8 @@ from functools import cache
 
 from etl import template as tpl
 from etl.errors import EtlError
+from etl.ooxml import column
 from etl.template import Key
-
-
-def get_column_letter(col: int) -> str:
-    """openpyxl's column letters (1 -> A, 28 -> AB), without importing openpyxl: the loader
-    imports this module, and openpyxl (with numpy) was a third of a reload's start-up."""
-    letters = ""
-    while col > 0:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 # The sheets, found by name; the meta sheet has one field a row (from row 2), the hidden
 # _cells sheet one cell a row under these columns.
@@ -165,7 +156,7 @@ def layout(template: str) -> dict[Key, tuple[str, int, int]]:
 
 
 def address(sheet: str, row: int, col: int) -> str:
-    return f"{sheet}!{get_column_letter(col)}{row}"
+    return f"{sheet}!{column(col)}{row}"
 
 
 # --- where each identity is checked ------------------------------------------------------
@@ -216,7 +207,7 @@ def derived_formula(template: str, key: Key) -> str | None:
     if parts is None:
         return None
     where = layout(template)
-    refs = ",".join(f"{get_column_letter(where[k][2])}{where[k][1]}" for k in parts)
+    refs = ",".join(f"{column(where[k][2])}{where[k][1]}" for k in parts)
     return f'=IF(COUNT({refs})<{len(parts)},"",SUM({refs}))'
 
 

@@ -30,8 +30,6 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from openpyxl.utils import get_column_letter
-
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -45,12 +43,21 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 TEXT_MAX = 32767  # characters in one cell
 
-_COLS = [get_column_letter(c) for c in range(1, 120)]
+def _letters(col: int) -> str:
+    letters = ""
+    while col > 0:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+_COLS = [_letters(c) for c in range(1, 120)]
 
 
 def column(c: int) -> str:
-    """Column number (1 = A) -> its letters."""
-    return _COLS[c - 1] if c < len(_COLS) else get_column_letter(c)
+    """Column number (1 = A, 28 = AB) -> its letters (as openpyxl's get_column_letter, which
+    the loader would import with openpyxl and numpy, a third of a reload's start-up)."""
+    return _COLS[c - 1] if c < len(_COLS) else _letters(c)
 
 
 def ref(row: int, col: int) -> str:
