@@ -171,19 +171,28 @@ def _as_year(v: Any) -> int | None:
     return year if FIRST_YEAR <= year <= date.today().year + 1 else None
 
 
+# The meta fields' constraints, in the order of ``_meta_rules`` (which adds what each says
+# when it fails: its messages are made only then).
+_META_CONSTRAINTS: tuple[Callable[[Any], bool], ...] = (
+    lambda r: r["present"],
+    lambda r: r["field"] != "template" or str(r["value"] or "") in tpl.TEMPLATES,
+    lambda r: r["field"] != "year" or _as_year(r["value"]) is not None,
+    lambda r: r["field"] != "agency" or bool(str(r["value"] or "").strip()),
+    lambda r: r["field"] != "status" or _status_code(r["value"]) is not None,
+)
+
+
 def _meta_rules() -> tuple[tuple[str, str, Callable[[Any], bool]], ...]:
-    return (
-        ("meta", _("这一行（{label}）被删除了"), lambda r: r["present"]),
-        ("meta", _("模板应为 {templates}").format(templates=" 或 ".join(tpl.TEMPLATES)),
-         lambda r: r["field"] != "template" or str(r["value"] or "") in tpl.TEMPLATES),
-        ("meta", _("年度应为 {first} 至 {last} 之间的整数").format(
+    messages = (
+        _("这一行（{label}）被删除了"),
+        _("模板应为 {templates}").format(templates=" 或 ".join(tpl.TEMPLATES)),
+        _("年度应为 {first} 至 {last} 之间的整数").format(
             first=FIRST_YEAR, last=date.today().year + 1),
-         lambda r: r["field"] != "year" or _as_year(r["value"]) is not None),
-        ("meta", _("机关名称不能为空"),
-         lambda r: r["field"] != "agency" or bool(str(r["value"] or "").strip())),
-        ("meta", _("状态应为 {statuses}").format(statuses=" 或 ".join(STATUS_LABELS.values())),
-         lambda r: r["field"] != "status" or _status_code(r["value"]) is not None),
+        _("机关名称不能为空"),
+        _("状态应为 {statuses}").format(statuses=" 或 ".join(STATUS_LABELS.values())),
     )
+    return tuple(("meta", message, constraint)
+                 for message, constraint in zip(messages, _META_CONSTRAINTS, strict=True))
 
 
 # Meta fields that must be there (their rows cannot be deleted).
@@ -350,15 +359,14 @@ def _open_problems(path: Path) -> tuple[_Book | None, list[Problem], int]:
                              if s not in book[0]], locked
 
 
+_META_HEADER = ("field", "value", "at", "present", "label")
+
+
 def _meta_ok(checked: list[tuple[Any, ...]]) -> bool:
     """Whether the meta fields pass every rule of ``_meta_rules`` (the common case, checked
-    without a petl table)."""
-    return all(present and (
-        field_ != "template" or str(value or "") in tpl.TEMPLATES) and (
-        field_ != "year" or _as_year(value) is not None) and (
-        field_ != "agency" or bool(str(value or "").strip())) and (
-        field_ != "status" or _status_code(value) is not None)
-        for field_, value, _at_row, present, _label in checked)
+    without a petl table or the rules' messages)."""
+    return all(constraint(dict(zip(_META_HEADER, row, strict=True)))
+               for row in checked for constraint in _META_CONSTRAINTS)
 
 
 def _meta(path: Path, book: _Book) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
@@ -378,7 +386,7 @@ def _meta(path: Path, book: _Book) -> tuple[dict[str, Any], dict[str, int], list
     if _meta_ok(checked):
         return meta, found, problems
     problems += _problems(problem_table(
-        path.name, petl.wrap([("field", "value", "at", "present", "label"), *checked]),
+        path.name, petl.wrap([_META_HEADER, *checked]),
         _meta_rules(),
         lambda _s, row: (address(META_SHEET, row["at"], META_VALUE_COL), row["label"],
                          row["value"])))
