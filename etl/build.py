@@ -18,7 +18,7 @@ from pathlib import Path
 from openpyxl.utils.exceptions import InvalidFileException
 
 from etl.checks import check_report
-from etl.errors import EtlError, OcrError, SchedulerError
+from etl.errors import EtlError, PdfError, SchedulerError, WorkbookError
 from etl.extract import extract_with_images, report_id_for, sha256_file
 from etl.i18n import _
 from etl.layout import META_SHEET, META_VALUE_COL
@@ -135,10 +135,9 @@ def extract_one(pdf: Path, workbook: Path, force: bool = False) -> Outcome:
             backup(workbook)
         write_workbook(report, workbook, images=images)
         return Outcome(pdf, "written", workbook, report, summary(report))
-    except OcrError as e:  # the engine's fault, not the PDF's: say which PDF needed it
-        return Outcome(pdf, "failed", message=f"{pdf}：{e}")
-    except EtlError as e:
-        return Outcome(pdf, "failed", message=str(e))
+    except EtlError as e:  # one that names no file (the OCR engine's): say which PDF it was
+        named = isinstance(e, PdfError | WorkbookError)
+        return Outcome(pdf, "failed", message=str(e) if named else f"{pdf}：{e}")
     except Exception as e:  # a bug or a PDF no library copes with: report it, go on
         return Outcome(pdf, "failed", message=_("{pdf}：提取时出现意外错误（{error}）").format(
             pdf=pdf, error=f"{type(e).__name__}: {e}"))
