@@ -298,7 +298,7 @@ _OWN_DATA = re.compile(
     r'| t="str">(?:<f>[^<]*</f>)?(?:<v>[^<]*</v>)?</c>'
     r'| t="e">(?:<f>[^<]*</f>)?<v>[^<]+</v></c>))*</row>))*')
 _OWN_ROW = re.compile(r'<row r="([0-9]+)"')
-_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")  # as repr() writes it
+_NUMBER = re.compile(_NUMBER_XML)
 _EXCEL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")  # _x000D_: decoded by calamine
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
 # Number formats that are not dates (calamine reads a number in a date format as a date):
