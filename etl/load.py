@@ -327,7 +327,7 @@ class _Load:
         """Write a batch of reads in one savepoint; when one of them fails, the batch again
         one report (and one savepoint) at a time, so that it alone is refused by name. A
         savepoint per report was a fifth of the writer's time."""
-        for _read in batch:
+        for _each in batch:
             self.progress()
         self.db.conn.execute("SAVEPOINT batch")
         try:
