@@ -114,7 +114,7 @@ def time_writer(sheets: Path, db: Path) -> None:
                 spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
         setattr(owner, name, run)
 
-    for owner, name in ((loader, "write_report"), (store.NarrativeIndex, "flush"),
+    for owner, name in ((loader, "write_rows"), (store.NarrativeIndex, "flush"),
                         (loader, "create_indexes"), (loader, "write_chain_checks")):
         timed(owner, name)
     db.unlink(missing_ok=True)

@@ -16,7 +16,6 @@ from etl.template import Key
 
 CHAIN_RULES = ("requests.carry_chain", "active.in_force_chain")
 _AGENCIES_PER_CHUNK = 500  # also keeps each statement under SQLite's parameter limit
-_FEW = 50  # agencies read by their reports' primary key, not by cell code
 
 
 def mark_pending(db: Db, keys: set[str | None]) -> None:
@@ -52,20 +51,20 @@ def _chain_reports(db: Db, keys: list[str]) -> dict[str, Report]:
                for r in db.query(f"SELECT report_id, template, agency_key, year FROM reports "
                                  f"WHERE {listed}", keys)}
     wanted = sorted(tpl.chain_cells())
-    # A few agencies (a reload): their reports' cells by primary key (the + keeps SQLite
-    # from reading every report's through cells_measure, 30 times slower at 10,000
-    # reports); many (a bulk load): through cells_measure, each cell code once.
-    by_report = "+" if len(keys) <= _FEW else ""
-    pairs = " OR ".join(f"({by_report}section = ? AND item = ? AND measure = ?)"
-                        for _ in wanted)
-    for c in db.query(
-            f"SELECT report_id, section, item, measure, value FROM cells WHERE ({pairs}) "
-            f"AND report_id IN (SELECT report_id FROM reports WHERE {listed})",
-            [*(x for k in wanted for x in k), *keys]):
-        report = reports.get(c["report_id"])
-        key = (c["section"], c["item"], c["measure"])
+    # Each report's cells the rules read, by primary key: a few agencies (a reload) or all
+    # of them (a bulk load) alike. (Through cells_measure, an OR of the cell codes read
+    # every report's entries of each code: 4 times slower at 10,000 reports.)
+    codes = " UNION ALL ".join("SELECT ?, ?, ?" for _ in wanted)
+    for report_id, section, item, measure, value in db.conn.execute(
+            f"WITH wanted (section, item, measure) AS ({codes}) "
+            f"SELECT r.report_id, w.section, w.item, w.measure, c.value "
+            f"FROM reports r CROSS JOIN wanted w CROSS JOIN cells c WHERE r.{listed} AND "
+            f"c.report_id = r.report_id AND c.section = w.section AND c.item = w.item AND "
+            f"c.measure = w.measure", [*(x for k in wanted for x in k), *keys]):
+        report = reports.get(report_id)
+        key = (section, item, measure)
         if report is not None and key in report.cells:
-            report.cells[key].value = c["value"]
+            report.cells[key].value = value
     return reports
 
 

@@ -28,13 +28,20 @@ from etl.db import Db
 from etl.errors import EtlError, Problem, WorkbookError
 from etl.i18n import _
 from etl.layout import META_SHEET, META_VALUE_COL, address, layout
-from etl.place import key_of
 from etl.publish import ensure_views
 from etl.report import Report
 from etl.schema import create_indexes, drop_bulk_indexes, ensure_schema
 from etl.sheets_read import read_for_load
 from etl.source import sha256_file
-from etl.store import REPORT_ROWS, Change, NarrativeIndex, unindex_narrative, write_report
+from etl.store import (
+    REPORT_ROWS,
+    Change,
+    NarrativeIndex,
+    ReportRows,
+    report_rows,
+    unindex_narrative,
+    write_rows,
+)
 
 # How long a load waits for another one holding the database before it gives up.
 LOCK_WAIT = float(os.environ.get("OGI_LOCK_WAIT", 30))
@@ -69,7 +76,8 @@ def workbook_names(sheets_dir: Path) -> list[str]:
                   and not e.name.startswith(("~$", ".")) and not e.name.endswith(".bak.xlsx"))
 
 
-_Read = tuple[Report | None, dict | None, list[Problem], list[Problem]]
+# (the rows to write, or None when refused; the problems refusing it; warnings)
+_Read = tuple[ReportRows | None, list[Problem], list[Problem]]
 
 
 def _identity(path: Path, report: Report, stamp: dict[str, str]) -> list[Problem]:
@@ -102,19 +110,23 @@ def _warnings(path: Path, report: Report, extracted: dict) -> list[Problem]:
 
 
 def _read(path: Path) -> _Read:
-    """Read one workbook; problems come back as data (exceptions do not cross processes),
-    whatever the file holds."""
+    """Read one workbook into the rows the writer inserts, and hash it (all the work that
+    needs no database, done in the reader processes); problems come back as data
+    (exceptions do not cross processes), whatever the file holds."""
     warnings: list[Problem] = []
     try:
         report, extracted, stamp = read_for_load(path, warnings)
         problems = _identity(path, report, stamp)
-        return (None, None, problems, []) if problems else (
-            report, extracted, [], warnings + _warnings(path, report, extracted))
+        if problems:
+            return None, problems, []
+        rows = report_rows(report, extracted)
+        rows.workbook_sha256 = sha256_file(path)
+        return rows, [], warnings + _warnings(path, report, extracted)
     except WorkbookError as e:
-        return None, None, e.problems, []
+        return None, e.problems, []
     except Exception as e:  # a file no parser copes with: refuse it by name, go on
-        return None, None, [Problem(path.name, "-", _("无法读取这个工作簿（{kind}：{error}）")
-                                    .format(kind=type(e).__name__, error=str(e)[:200]))], []
+        return None, [Problem(path.name, "-", _("无法读取这个工作簿（{kind}：{error}）")
+                              .format(kind=type(e).__name__, error=str(e)[:200]))], []
 
 
 def _die_with_parent() -> None:
@@ -300,6 +312,8 @@ class _Load:
         if candidate and (was["workbook_size"], was["workbook_mtime"]) == (
                 stat.st_size, stat.st_mtime_ns):
             same = True  # size and time unchanged: not even hashed
+        elif not candidate:
+            same = False  # to be read whatever its bytes: hashed by the reader, in parallel
         else:
             stamp["workbook_sha256"] = sha256_file(folder / name)
             same = candidate and was["workbook_sha256"] == stamp["workbook_sha256"]
@@ -315,13 +329,13 @@ class _Load:
         self.progress()
         return None
 
-    def _conflict(self, path: Path, report: Report) -> list[Problem]:
-        other = self.owners.get(report.report_id) or self.loaded_from.get(report.report_id)
+    def _conflict(self, path: Path, report_id: str) -> list[Problem]:
+        other = self.owners.get(report_id) or self.loaded_from.get(report_id)
         if other is None or other == path.name:
             return []
         return [Problem(path.name, address(META_SHEET, 2, META_VALUE_COL), _(
             "报告编号「{report}」已由另一个工作簿 {other} 载入：不会被替换").format(
-            report=report.report_id, other=other), report.report_id, _("报告编号"))]
+            report=report_id, other=other), report_id, _("报告编号"))]
 
     def _write_batch(self, batch: list[tuple[tuple[Path, dict], _Read]]) -> None:
         """Write a batch of reads in one savepoint; when one of them fails, the batch again
@@ -341,11 +355,11 @@ class _Load:
             if isinstance(outcome, WorkbookError):
                 self.result.refused.append(outcome)
                 continue
-            report, path, changes, warnings, was_keys, indexed = outcome
+            rows, path, changes, warnings, was_keys, indexed = outcome
             keys |= was_keys
-            self.index.keep(report.report_id, indexed)
-            self.owners[report.report_id] = path.name
-            self.result.loaded.append(report.report_id)
+            self.index.keep(rows.report_id, indexed)
+            self.owners[rows.report_id] = path.name
+            self.result.loaded.append(rows.report_id)
             self.result.warnings += warnings
             if changes:
                 self.result.changes[path.name] = changes
@@ -356,21 +370,23 @@ class _Load:
     def _write(self, path: Path, stamp: dict, read: _Read, alone: bool
                ) -> WorkbookError | tuple:
         """Write one read (in its own savepoint when ``alone``): the workbook refused, or
-        (report, path, changes, warnings, the agency keys it was and is, what the full-text
+        (rows, path, changes, warnings, the agency keys it was and is, what the full-text
         index held for it). A report the database does not hold yet has nothing to delete
         or to compare with (only outside a batch that failed, where nothing is assumed)."""
-        report, extracted, problems, warnings = read
-        if report is not None:
-            problems = problems or self._conflict(path, report)
-        if problems or report is None:
+        rows, problems, warnings = read
+        if rows is not None:
+            problems = problems or self._conflict(path, rows.report_id)
+        if problems or rows is None:
             return WorkbookError(path, problems)
         was = self.known.get(path.name)
-        new = not alone and report.report_id not in self.loaded_from
+        new = not alone and rows.report_id not in self.loaded_from
+        stamp = {**stamp, "workbook_sha256": stamp.get("workbook_sha256",
+                                                         rows.workbook_sha256)}
         if alone:
             self.db.conn.execute("SAVEPOINT report")
         try:
-            indexed = [] if new else self.index.indexed(self.db, report.report_id)
-            changes = write_report(self.db, report, path.name, extracted or {}, stamp, new)
+            indexed = [] if new else self.index.indexed(self.db, rows.report_id)
+            changes = write_rows(self.db, rows, path.name, stamp, new)
         except (sqlite3.Error, OverflowError, ValueError) as e:
             if not alone:
                 raise
@@ -380,8 +396,8 @@ class _Load:
                 "无法写入数据库（{error}）").format(error=e))])
         if alone:
             self.db.conn.execute("RELEASE report")
-        keys = {key_of(report.agency), *([was["agency_key"]] if was else [])}
-        return report, path, changes, warnings, keys, indexed
+        keys = {rows.agency_key, *([was["agency_key"]] if was else [])}
+        return rows, path, changes, warnings, keys, indexed
 
     def _prune(self) -> None:
         """Reports whose workbook is gone; a refused workbook's report stays."""

@@ -81,8 +81,10 @@ class Report:
 
     def __post_init__(self) -> None:
         # Every cell of the template exists, so a missing one is visible as None, never dropped.
+        cells = self.cells
         for spec in tpl.cells(self.template):
-            self.cells.setdefault(spec.key, Cell(*spec.key))
+            if spec.key not in cells:  # (a reader passes them all: none made to be dropped)
+                cells[spec.key] = Cell(*spec.key)
 
     def value(self, section: str, item: str, measure: str) -> Number | None:
         return self.cells[(section, item, measure)].value
@@ -148,9 +150,19 @@ def is_number_like(text: str) -> bool:
 # --- one codec for a cell's fields where they are stored as text (the workbook's hidden
 # sheet, the database) --------------------------------------------------------------------
 
+class _ReadBox(tuple):
+    """A box decoded from text that ``encode_box`` writes back unchanged: it keeps that
+    text (a tuple, so it cannot change under it), and a load stores it as read instead of
+    formatting two hundred boxes per report again."""
+
+    text: str
+
+
 def encode_box(box: Box | None) -> str | None:
     """``[x1, y1, x2, y2]`` rounded to 0.01 pt, as JSON. Formatted without the encoder (a
     finite float's ``repr`` is its JSON text): it runs for every cell of every load."""
+    if type(box) is _ReadBox:
+        return box.text
     if not box:
         return None
     try:  # the common case, a box read back from a workbook: already rounded, rounded fast
@@ -168,12 +180,20 @@ def encode_box(box: Box | None) -> str | None:
 
 
 _PLAIN_BOX = re.compile(r"\[-?\d+\.\d+(?:, -?\d+\.\d+)*\]")  # as encode_box writes it
+# Four numbers each its own float's repr, at most two decimals (no trailing 0), below a
+# million: what encode_box writes for them is this very text.
+_BOX_NUMBER = r"-?(?:0|[1-9][0-9]{0,5})\.(?:0|[0-9]?[1-9])"
+_SAME_BOX = re.compile(rf"\[(?:{_BOX_NUMBER}, ){{3}}{_BOX_NUMBER}\]")
 
 
 def decode_box(text: Any) -> Box | None:
     if not text:
         return None
-    if isinstance(text, str) and _PLAIN_BOX.fullmatch(text):  # the common case, no decoder
+    if isinstance(text, str) and _SAME_BOX.fullmatch(text):  # the common case, no decoder
+        box = _ReadBox(map(float, text[1:-1].split(",")))
+        box.text = text
+        return box  # type: ignore[return-value]
+    if isinstance(text, str) and _PLAIN_BOX.fullmatch(text):
         return tuple(map(float, text[1:-1].split(",")))  # type: ignore[return-value]
     values = json.loads(text) if isinstance(text, str) else text
     return tuple(float(x) for x in values)  # type: ignore[return-value]

@@ -433,8 +433,8 @@ def _provenance(path: Path, meta: dict[str, Any], rows: dict[str, int],
 
 
 def _report(path: Path, meta: dict[str, Any], kept: dict[str, str],
-            text_rows: list[list[Any]]) -> Report:
-    return Report(
+            text_rows: list[list[Any]], cells: dict[Key, Cell]) -> Report:
+    return Report(cells=cells,
         report_id=kept["report_id"] or path.stem, template=str(meta["template"]),
         agency=str(meta["agency"]).strip(), year=_as_year(meta.get("year")),
         source_file=kept["source_file"], sha256=kept["sha256"],
@@ -450,19 +450,23 @@ _PROVENANCE_AT = tuple(CELLS_COLUMNS.index(name) for name in (
 _flags = lru_cache(maxsize=256)(lambda text: tuple(decode_flags(text)))  # a handful of values
 
 
-def _fill_cells(report: Report, cells: list[_ReadCell], provenance: list[list[Any]]) -> None:
+def _cells(cells: list[_ReadCell], provenance: list[list[Any]]) -> dict[Key, Cell]:
+    """The report's cells: their values as read, what extraction recorded of each (made
+    before the ``Report``, which would otherwise make every cell blank first)."""
     width = len(CELLS_COLUMNS)
     by_key = {tuple(row[:3]): (row + [None] * (width - len(row)) if len(row) < width else row)
               for row in provenance[1:] if row and row[0]}
     blank = [None] * width
     at_printed, at_page, at_box, at_flags, at_note, at_confidence = _PROVENANCE_AT
+    out = {}
     for key, kind, value, _formula in cells:
         p = by_key.get(key, blank)
         confidence = p[at_confidence]
-        report.cells[key] = Cell(
+        out[key] = Cell(
             *key, value=typed_value(value, kind), printed=p[at_printed], page=p[at_page],
             box=decode_box(p[at_box]), flags=list(_flags(p[at_flags])), note=p[at_note] or "",
             confidence=float(confidence) if confidence not in (None, "") else None)
+    return out
 
 
 def read_workbook(path: str | Path, warnings: list[Problem] | None = None) -> Report:
@@ -498,8 +502,7 @@ def read_for_load(path: Path, warnings: list[Problem] | None = None
         raise WorkbookError(path, problems)
     stamp = _stamp(sheets)
     report = _report(path, meta, _provenance(path, meta, rows, warnings, stamp),
-                     sheets.get(TEXT_SHEET, []))
-    _fill_cells(report, cells, sheets[CELLS_SHEET])
+                     sheets.get(TEXT_SHEET, []), _cells(cells, sheets[CELLS_SHEET]))
     follow_parts(report, {key for key, _k, value, formula in cells
                           if formula is None and value is not None})
     return report, _extracted(sheets, template), stamp

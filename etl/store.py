@@ -3,7 +3,7 @@ transaction and logs what a reviewer changed since the last load, each change on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -155,69 +155,110 @@ def _same(a: Any, b: Any) -> bool:
         return a == b
 
 
-def _changes(db: Db, report: Report, extracted: dict[Key, Any], new: bool
-             ) -> list[Change]:
-    """The cells whose value differs from what the database held for them (or, for a cell
-    extracted anew, or a ``new`` report, from the extraction): one change each. A derived
-    total follows its parts and is not a change of its own."""
-    before = {} if new else {(s, i, m): (v, x) for s, i, m, v, x in db.conn.execute(
-        "SELECT section, item, measure, value, extracted FROM cells WHERE report_id = ?",
-        [report.report_id])}
-    where = layout(report.template)
-    spec = tpl.spec_index(report.template)
+# where each field is in a ``cells`` row (CELL_COLUMNS)
+_KEY, _VALUE, _EXTRACTED, _LABELS, _DERIVED = slice(1, 4), 4, 5, slice(6, 8), 12
+
+
+def _changes(report_id: str, cells: list[tuple], before: dict[Key, tuple[Any, Any]],
+             template: str) -> list[Change]:
+    """The cells whose value differs from what the database held for them (``before``:
+    value and extracted value by key; empty for a new report) or, for a cell extracted
+    anew or a new report, from the extraction: one change each. A derived total follows
+    its parts and is not a change of its own."""
+    where = layout(template)
     out = []
-    for key, cell in report.cells.items():
-        if DERIVED in cell.flags or key not in where:
+    for row in cells:
+        if row[_DERIVED]:
             continue
-        was = extracted.get(key)
-        value, had = before.get(key, (was, was))
+        key, value, was = row[_KEY], row[_VALUE], row[_EXTRACTED]
+        stored, had = before.get(key, (was, was))
         # (== first: it answers for almost every cell, and _same agrees where it holds)
-        previous = value if had == was or _same(had, was) else was  # re-extracted: that
-        if previous == cell.value or _same(previous, cell.value):
+        previous = stored if had == was or _same(had, was) else was  # re-extracted: that
+        if previous == value or _same(previous, value):
             continue
-        out.append(Change(report.report_id, key, address(*where[key]),
-                          f"{spec[key].item_label}／{spec[key].measure_label}", was, previous,
-                          cell.value, "revert" if _same(was, cell.value) else "correction"))
+        out.append(Change(report_id, key, address(*where[key]), "／".join(row[_LABELS]), was,
+                          previous, value, "revert" if _same(was, value) else "correction"))
     return out
 
 
-def write_report(db: Db, report: Report, workbook: str, extracted: dict[Key, Any],
-                 stamp: dict | None = None, new: bool = False) -> list[Change]:
-    """Replace ``report``'s rows (inside the caller's transaction); returns the changes
-    logged in ``corrections``. ``new``: the database holds no rows of the report (nothing
-    to delete or to compare with), which the caller knows from its reports."""
-    changes = _changes(db, report, extracted, new)
+@dataclass
+class ReportRows:
+    """A report's rows, made where its workbook was read (a reader process of the loader):
+    the writer only inserts them. ``report``: its ``reports`` row but for the workbook's
+    name, stamp and load time; ``changes``: what differs from the extraction (the changes
+    a new report logs)."""
+
+    report_id: str
+    template: str
+    agency_key: str | None
+    reviewer: str
+    report: dict[str, Any]
+    cells: list[tuple]
+    checks: list[tuple]
+    totals: dict[str, Any]
+    narrative: list[tuple]
+    changes: list[Change]
+    # the file's hash, made by the reader: two reads of the same rows are equal without it
+    workbook_sha256: str | None = field(default=None, compare=False)
+
+
+def report_rows(report: Report, extracted: dict[Key, Any]) -> ReportRows:
+    """``report``'s rows as ``write_rows`` writes them (no database needed)."""
     results = check_report(report)
     rid = report.report_id
-    if not new:
-        for table in REPORT_ROWS:
-            db.conn.execute(f"DELETE FROM {table} WHERE report_id = ?", [rid])
     place = place_of(report.agency)  # from the agency as the reviewer left it
-    cells = report.cells.values()
-    insert_rows(db, "reports", [{
+    cells = _cell_rows(report, extracted)
+    key = agency_key(place.adcode, report.agency)
+    row = {
         "report_id": rid, "agency": report.agency, "year": report.year,
         "template": report.template, "source_file": report.source_file,
         "sha256": report.sha256, "extracted_at": report.extracted_at,
         "status": report.status, "reviewer": report.reviewer, "note": report.note,
         "province": place.province, "city": place.city, "county": place.county,
-        "adcode": place.adcode, "level": place.level,
-        "agency_key": agency_key(place.adcode, report.agency),
-        "workbook": workbook, **(stamp or {}), "loaded_at": now(),
-        "cells_blank": sum(c.value is None for c in cells),
-        "cells_derived": sum(DERIVED in c.flags for c in cells),
-        "checks_failed": sum(not r.ok for r in results)}], verb="INSERT OR REPLACE")
-    db.conn.executemany(_INSERT_CELLS, _cell_rows(report, extracted))
-    db.conn.executemany(_INSERT_CHECKS, [(rid, r.rule, r.subject, r.expected, r.actual,
-                                          int(r.ok)) for r in results])
-    insert_rows(db, "report_totals", [totals_row(report)])
-    db.conn.executemany(_INSERT_NARRATIVE, [(rid, number, title, text) for number, (title, text)
-                                            in report.narrative.items()])
+        "adcode": place.adcode, "level": place.level, "agency_key": key,
+        "cells_blank": sum(c[_VALUE] is None for c in cells),
+        "cells_derived": sum(bool(c[_DERIVED]) for c in cells),
+        "checks_failed": sum(not r.ok for r in results)}
+    return ReportRows(
+        rid, report.template, key, report.reviewer, row, cells,
+        [(rid, r.rule, r.subject, r.expected, r.actual, int(r.ok)) for r in results],
+        totals_row(report),
+        [(rid, number, title, text) for number, (title, text) in report.narrative.items()],
+        _changes(rid, cells, {}, report.template))
+
+
+def write_rows(db: Db, rows: ReportRows, workbook: str, stamp: dict | None = None,
+               new: bool = False) -> list[Change]:
+    """Replace a report's rows by ``rows`` (inside the caller's transaction); returns the
+    changes logged in ``corrections``. ``new``: the database holds no rows of the report
+    (nothing to delete or to compare with), which the caller knows from its reports."""
+    rid = rows.report_id
+    changes = rows.changes
+    if not new:
+        before = {(s, i, m): (v, x) for s, i, m, v, x in db.conn.execute(
+            "SELECT section, item, measure, value, extracted FROM cells WHERE report_id = ?",
+            [rid])}
+        changes = _changes(rid, rows.cells, before, rows.template)
+        for table in REPORT_ROWS:
+            db.conn.execute(f"DELETE FROM {table} WHERE report_id = ?", [rid])
+    insert_rows(db, "reports", [{**rows.report, "workbook": workbook, **(stamp or {}),
+                                 "loaded_at": now()}], verb="INSERT OR REPLACE")
+    db.conn.executemany(_INSERT_CELLS, rows.cells)
+    db.conn.executemany(_INSERT_CHECKS, rows.checks)
+    insert_rows(db, "report_totals", [rows.totals])
+    db.conn.executemany(_INSERT_NARRATIVE, rows.narrative)
     insert_rows(db, "corrections", [
         {"report_id": c.report_id, "section": c.key[0], "item": c.key[1], "measure": c.key[2],
          "extracted": c.extracted, "previous": c.previous, "corrected": c.corrected,
-         "kind": c.kind, "address": c.address, "reviewer": report.reviewer,
+         "kind": c.kind, "address": c.address, "reviewer": rows.reviewer,
          "logged_at": now()} for c in changes])
     return changes
+
+
+def write_report(db: Db, report: Report, workbook: str, extracted: dict[Key, Any],
+                 stamp: dict | None = None, new: bool = False) -> list[Change]:
+    """``write_rows`` of ``report_rows``: the rows made and written in one process."""
+    return write_rows(db, report_rows(report, extracted), workbook, stamp, new)
 
 
 _INSERT_CHECKS = ("INSERT INTO checks (report_id, rule, subject, expected, actual, ok) "

@@ -83,15 +83,16 @@ def test_crash_mid_load_leaves_the_database_as_it_was(sheets: Path, tmp_path: Pa
     load(sheets, db)
     before = _dump(db)
     calls = {"n": 0}
-    real = etl.store.encode_box
+    real = etl.store.insert_rows
 
-    def crash_after_50(box: object) -> str | None:  # half-way through a report's cells
-        calls["n"] += 1
-        if calls["n"] > 50:
+    def crash_in_the_second(db: object, table: str, rows: list, verb: str = "INSERT") -> None:
+        # half-way through the second report: its reports and cells rows written
+        calls["n"] += table == "report_totals"
+        if calls["n"] > 1:
             raise RuntimeError("power cut")
-        return real(box)
+        real(db, table, rows, verb)
 
-    monkeypatch.setattr(etl.store, "encode_box", crash_after_50)
+    monkeypatch.setattr(etl.store, "insert_rows", crash_in_the_second)
     with pytest.raises(RuntimeError, match="power cut"):
         load(sheets, db, full=True)
     assert _dump(db) == before

@@ -143,17 +143,19 @@ def facet_pairs(facets: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 def _wide(section: str) -> Derived:
     measures = wide_measures(section)
-    pivot = ",\n  ".join(f"max(CASE WHEN c.measure = '{m}' THEN c.value END)"
-                         for m, _ in measures)
-    # report_summary first, then its cells by primary key (the cross join keeps that order;
-    # the + keeps SQLite from reading every report's cells through cells_measure instead)
+
+    def cell(measure: str) -> str:
+        return (f"(SELECT c.value FROM cells c WHERE c.report_id = s.report_id AND c.section = "
+                f"'{section}' AND c.item = i.item AND c.measure = '{measure}')")
+
+    # One row per report and item of its template, each measure looked up by the cells'
+    # primary key: pivoting with max(CASE ...) GROUP BY sorted every cell of the section
+    # into a temporary b-tree (requests_wide: 8.7 s of a 10,000-report load, now 3.1).
     select = f"""SELECT s.report_id, s.机关, s.agency_key, s.年度, s.模板, s.省, s.市, s.层级,
-  i.position, c.item, i.label,
-  {pivot}
-FROM report_summary s CROSS JOIN cells c
-  JOIN site_items i ON i.template = s.模板 AND i.section = c.section AND i.item = c.item
-WHERE c.report_id = s.report_id AND +c.section = '{section}' AND {{where}}
-GROUP BY s.report_id, c.item
+  i.position, i.item, i.label,
+  {", ".join(cell(m) for m, _ in measures)}
+FROM report_summary s CROSS JOIN site_items i
+WHERE i.template = s.模板 AND i.section = '{section}' AND {{where}}
 ORDER BY s.report_id, i.position"""
     columns = (("report_id", "TEXT"), ("机关", "TEXT"), ("agency_key", "TEXT"),
                ("年度", "INTEGER"), ("模板", "TEXT"), ("省", "TEXT"), ("市", "TEXT"),
@@ -161,9 +163,8 @@ ORDER BY s.report_id, i.position"""
                *((label, "NUMERIC") for _, label in measures))
     if section == "appeals":
         columns += (("纠正率", "REAL"),)
-        select = select.replace(
-            "\nFROM", ",\n  round(100.0 * max(CASE WHEN c.measure = 'corrected' THEN c.value "
-            "END) / nullif(max(CASE WHEN c.measure = 'total' THEN c.value END), 0), 1)\nFROM", 1)
+        select = select.replace("\nFROM", f",\n  round(100.0 * {cell('corrected')} / "
+                                f"nullif({cell('total')}, 0), 1)\nFROM", 1)
     return Derived(f"{section}_wide", columns, select, indexes=(
         ("report_id", "行序"), ("年度",), ("项目",), ("项目", "年度"), ("agency_key",),
         ("省", "年度")))
