@@ -172,7 +172,7 @@ _COMMIT_EVERY = 200
 _BULK = 1000
 _PER_WORKER = 32  # fewer workbooks than this per worker: not worth starting processes
 _CHUNK = 16  # workbooks a worker reads per message
-_AHEAD = 4  # chunks read ahead per worker (~64 workbooks' results held at most per worker)
+_AHEAD = 16
 
 
 @contextmanager
@@ -214,6 +214,8 @@ def _open(db_path: Path) -> Db:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA cache_size = -65536")  # 64 MB for the indexes of cells; bounded
+        # the bulk indexes sorted on every core: the readers are done by then
+        db.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
         ensure_schema(db)
         return db
     except sqlite3.DatabaseError as e:

@@ -418,3 +418,36 @@ def test_a_bulk_load_builds_the_cells_indexes_after_the_rows(
     monkeypatch.setattr(load_module, "_BULK", 10**9)
     load(sheets, tmp_path / "bulk.db")
     assert _indexes(tmp_path / "bulk.db") == _indexes(tmp_path / "rows.db")
+
+
+def test_each_report_is_stored_with_its_workbook_hash(sheets: Path, tmp_path: Path) -> None:
+    """The readers hash each workbook they read (the writer no longer reads the files)."""
+    import hashlib
+
+    db = tmp_path / "ogi.db"
+    load(sheets, db)
+    stored = dict(sqlite3.connect(db).execute("SELECT workbook, workbook_sha256 FROM reports"))
+    assert stored == {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                      for p in sheets.glob("*.xlsx")}
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    ("[197.86, 539.02, 306.71, 554.02]", "[197.86, 539.02, 306.71, 554.02]"),
+    ("[-0.5, 0.0, 999999.99, 12.3]", "[-0.5, 0.0, 999999.99, 12.3]"),
+    ("[197.860, 1.0, 2.0, 3.0]", "[197.86, 1.0, 2.0, 3.0]"),  # a trailing zero
+    ("[0.10, 1.0, 2.0, 3.0]", "[0.1, 1.0, 2.0, 3.0]"),
+    ("[01.5, 1.0, 2.0, 3.0]", "[1.5, 1.0, 2.0, 3.0]"),  # a leading zero
+    ("[1.005, 1.0, 2.0, 3.0]", "[1.0, 1.0, 2.0, 3.0]"),  # not rounded to 0.01
+    ("[1.0, 2.0, 3.0, 4.0, 5.0]", "[1.0, 2.0, 3.0, 4.0, 5.0]"),
+    ("[12345678.5, 1.0, 2.0, 3.0]", "[12345678.5, 1.0, 2.0, 3.0]"),
+    ("[1, 2, 3, 4]", "[1.0, 2.0, 3.0, 4.0]"),
+])
+def test_a_box_is_stored_as_read_only_when_that_is_how_it_would_be_written(
+        text: str, stored: str) -> None:
+    """A box read from the hidden sheet keeps its text for the database only when
+    encode_box would write that very text; any other spelling is stored as encode_box
+    writes it."""
+    from etl.report import decode_box, encode_box
+
+    box = decode_box(text)
+    assert encode_box(box) == stored == encode_box(tuple(box))

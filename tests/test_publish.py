@@ -235,6 +235,13 @@ def test_requests_wide(site_db: Path) -> None:
     assert (rows[0]["自然人"], rows[0]["总计"], rows[0]["市"]) == (13, 13, "石嘴山市")
 
 
+def test_the_wide_tables_keep_each_report_in_the_printed_order(site_db: Path) -> None:
+    """Unsorted, a wide table lists report by report, each in the table's printed order."""
+    for section in ("requests", "appeals", "active"):
+        rows = _table(site_db, f"SELECT report_id, 行序 FROM {section}_wide ORDER BY rowid")
+        assert rows == sorted(rows) and len({r[0] for r in rows}) > 1, section
+
+
 def test_an_agency_over_the_years(site_db: Path, tmp_path: Path) -> None:
     """One agency key for the years of one agency, even under two names (洪泽区人民政府 /
     淮安市洪泽区人民政府): the agencies table, the cross-year checks and yoy_jumps."""
