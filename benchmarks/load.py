@@ -5,10 +5,12 @@ the reload after one workbook is corrected.
 
     python benchmarks/load.py [-n 10000] [--keep DIR]   # --keep DIR reuses its workbooks
     python benchmarks/load.py -n 1000 --keep DIR --writer  # the writer alone, per report
+    python benchmarks/load.py -n 10000 --keep DIR --phases  # where a load's time goes
 
-``--writer`` reads the workbooks once, then times the loader writing them (the main
-process's share of a load: rows, checks, full-text index, indexes, cross-year checks) into
-a new database, and prints where its time per report goes.
+``--writer`` reads the workbooks once (the readers also make each report's rows), then
+times the loader writing them (the main process's share of a load: inserting rows, the
+full-text index, indexes, cross-year checks) into a new database, and prints where its time
+per report goes. ``--phases`` times a whole load from scratch part by part.
 """
 
 from __future__ import annotations
@@ -129,12 +131,81 @@ def time_writer(sheets: Path, db: Path) -> None:
           f"of which ms per report: {parts}")
 
 
+def time_phases(sheets: Path, db: Path) -> None:
+    """``ogi load`` from scratch in this process, each part of the main process's time
+    measured: waiting for the readers, writing rows, the full-text index, commits, the bulk
+    indexes, the cross-year checks, the site's tables; and the CPU of both sides."""
+    import resource
+    from contextlib import contextmanager
+
+    from etl import load as loader
+    from etl.db import Db
+
+    spent: dict[str, float] = {}
+
+    def add(name: str, start: float) -> None:
+        spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+
+    def timed(owner: object, name: str, label: str) -> None:
+        real = getattr(owner, name)
+
+        def run(*args: object, **kwargs: object) -> object:
+            start = time.perf_counter()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                add(label, start)
+        setattr(owner, name, run)
+
+    for owner, name, label in ((loader, "write_rows", "writing rows"),
+                               (loader.NarrativeIndex, "flush", "full-text index"),
+                               (loader, "create_indexes", "bulk indexes"),
+                               (loader, "write_chain_checks", "cross-year checks"),
+                               (loader, "ensure_views", "site tables")):
+        timed(owner, name, label)
+    read_all = loader._read_all
+
+    def waited(paths: list[Path], jobs: int) -> object:
+        reads = read_all(paths, jobs)
+        while True:
+            start = time.perf_counter()
+            try:
+                read = next(reads)
+            except StopIteration:
+                return
+            finally:
+                add("waiting for the readers", start)
+            yield read
+    loader._read_all = waited
+    atomic = Db.atomic
+
+    @contextmanager
+    def committed(self: Db) -> object:
+        with atomic(self) as inner:
+            yield inner
+            start = time.perf_counter()
+        add("commits", start)
+    Db.atomic = committed
+    db.unlink(missing_ok=True)
+    start, cpu = time.perf_counter(), time.process_time()
+    result = loader.load(sheets, db)
+    seconds, own = time.perf_counter() - start, time.process_time() - cpu
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    n = len(result.loaded)
+    print(f"load from scratch in one process: {seconds:.1f} s for {n} workbooks; CPU: main "
+          f"process {own:.1f} s, readers {usage.ru_utime + usage.ru_stime:.1f} s")
+    for name, t in spent.items():
+        print(f"  {name}: {t:.1f} s ({1000 * t / n:.2f} ms per report)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=10000, help="workbooks to generate")
     parser.add_argument("--keep", type=Path, help="folder to keep the workbooks and db in")
     parser.add_argument("--writer", action="store_true",
                         help="time the writer alone (reads made first), not ogi load")
+    parser.add_argument("--phases", action="store_true",
+                        help="time each part of a load from scratch (in this process)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="ogi-bench-"))
     sheets, db = work / "sheets", work / "ogi.db"
@@ -148,6 +219,9 @@ def main() -> None:
         print(f"generated {args.n} workbooks in {time.perf_counter() - start:.1f} s ({work})")
     if args.writer:
         time_writer(sheets, work / "writer.db")
+        return
+    if args.phases:
+        time_phases(sheets, work / "phases.db")
         return
     db.unlink(missing_ok=True)
     seconds, rss_mb, summary = run_load(sheets, db)
