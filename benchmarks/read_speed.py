@@ -2,7 +2,8 @@
 in one process, then the same workbooks through the loader's pool (``etl.load._read_all``),
 the results consumed and dropped as the writer would receive them. Prints milliseconds per
 workbook: wall and CPU of the one process; wall of the pool, CPU of its workers and of the
-parent (which unpickles every result).
+parent (which unpickles every result); and the CPU of the one-pass reader of ogi's own
+workbooks alone (``etl.xlsx_scan.read_own``, the largest part of the first).
 
     python benchmarks/read_speed.py DIR [-n 1000] [--jobs 2] [--rounds 3]
 
@@ -23,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from etl import load as loader  # noqa: E402
+from etl import sheets_read, xlsx_scan  # noqa: E402
 
 
 def _workbooks(folder: Path, n: int) -> list[Path]:
@@ -44,6 +46,13 @@ def one_process(paths: list[Path]) -> tuple[float, float, int]:
     refused = sum(1 for p in paths if loader._read(p)[0] is None)
     return ((time.perf_counter() - wall) * 1000 / len(paths),
             (time.process_time() - cpu) * 1000 / len(paths), refused)
+
+
+def read_own(paths: list[Path]) -> tuple[float, int]:
+    """CPU ms per workbook of ``read_own`` alone, and how many it handed on (None)."""
+    cpu = time.process_time()
+    handed_on = sum(1 for p in paths if xlsx_scan.read_own(p, sheets_read._READ_SHEETS) is None)
+    return (time.process_time() - cpu) * 1000 / len(paths), handed_on
 
 
 def _children_cpu() -> float:
@@ -77,13 +86,17 @@ def main() -> None:
         print(one_process(paths) if args.only == "one" else pool(paths, args.jobs))
         return
     loader._read(paths[0])  # imports and per-template caches: not what is measured
-    ones, pools = [], []
+    ones, pools, owns = [], [], []
     for _ in range(args.rounds):
         ones.append(one_process(paths))
         pools.append(pool(paths, args.jobs))
+        owns.append(read_own(paths))
     wall, cpu, refused = min(ones)
     print(f"one process: {wall:.2f} ms/workbook wall, {cpu:.2f} ms CPU, {refused} refused  "
           f"(rounds: {', '.join(f'{w:.2f}' for w, _, _ in ones)})")
+    own, handed_on = min(owns)
+    print(f"read_own alone: {own:.2f} ms/workbook CPU, {handed_on} handed on to the general "
+          f"reader  (rounds: {', '.join(f'{c:.2f}' for c, _ in owns)})")
     wall, workers, parent = min(pools)
     print(f"pool of {args.jobs}: {wall:.2f} ms/workbook wall ({wall * len(paths) / 1000:.1f} s "
           f"for {len(paths)}), workers {workers:.2f} ms CPU, parent {parent:.2f} ms CPU  "

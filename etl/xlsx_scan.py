@@ -19,6 +19,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
 from pathlib import Path
 from xml.parsers import expat
 
@@ -33,9 +34,7 @@ ROW_LIMIT = int(os.environ.get("OGI_XLSX_ROW_LIMIT", 5000))  # rows of a sheet t
 COL_LIMIT = int(os.environ.get("OGI_XLSX_COL_LIMIT", 200))  # columns of a sheet that is read
 
 _REF = re.compile(r"([A-Z]{1,3})(\d{1,7})$")
-_C_TAG = re.compile(r"<c\b", re.A)  # a cell, a formula, a row: however written
-_F_TAG = re.compile(r"<f\b", re.A)
-_ROW_TAG = re.compile(r"<row\b", re.A)
+_CELL_TAGS = re.compile(r"<(?:c|f|row)\b", re.A)  # a cell, a formula, a row: however written
 _MAIN = "xl/workbook.xml"
 _RELS = "xl/_rels/workbook.xml.rels"
 
@@ -281,22 +280,34 @@ def scan_workbook(path: str | Path, wanted: tuple[str, ...]) -> Scan:
 # spreadsheet program saved: shared strings, other attributes, rich text, dates) is
 # ``None`` here and goes through ``scan_workbook`` and calamine, which read every workbook;
 # tests/test_load_read.py holds the two readers to the same values.
-_CELL_XML = (r'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]{1,6}")?(?: t="([a-zA-Z]{1,9})")?'
-             r'(?:/>|>(<f>[^<]*</f>)?(?:(<is><t(?: xml:space="preserve")?>)([^<]*)</t></is>'
-             r'|<v>([^<]*)</v>)?</c>)')
-_OWN_CELL = re.compile(_CELL_XML)
-# The whole <sheetData> as ogi writes it, checked in one match: rows of such cells and
-# nothing else (no comment, no other element, no namespace prefix); a number as repr()
-# writes it; an inline string not marked xml:space="preserve" neither starts nor ends with
-# a space (a reader would trim it; ogi marks such text); an error with its text.
+# Its <sheetData> is read by one split on the tokens below, which must tile it exactly
+# (nothing between two tokens; a row at its start, its end at its end): a cell in one of
+# the forms ogi writes, or the boundary between two rows' cells (the row closed, any empty
+# rows, the next one opened). Tiling, they check the sheetData in the same pass that reads
+# it: rows of such cells and nothing else (no comment, no other element, no namespace
+# prefix); a number as repr() writes it; an inline string not marked xml:space="preserve"
+# neither starts nor ends with a space (a reader would trim it; ogi marks such text); an
+# error with its text. The common cells (plain text, a whole number, empty) have groups of
+# their own; any other form is captured whole and read by ``_own_rare``.
 _NUMBER_XML = r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
-_OWN_DATA = re.compile(
-    r'(?:<row r="[0-9]{1,7}"[^<>/]*(?:/>|>(?:<c r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]{1,6}")?'
-    r'(?:(?: t="n")?(?:/>|>(?:<f>[^<]*</f>)?(?:<v>(?:' + _NUMBER_XML + r')?</v>)?</c>)'
+_RARE_XML = (
+    r'(?: t="n")?>(?:<f>[^<]*</f>)?(?:<v>(?:' + _NUMBER_XML + r')?</v>)?</c>'
     r'| t="inlineStr"><is>(?:<t>(?:[^<\s](?:[^<]*[^<\s])?)?|<t xml:space="preserve">[^<]*)'
     r'</t></is></c>'
     r'| t="str">(?:<f>[^<]*</f>)?(?:<v>[^<]*</v>)?</c>'
-    r'| t="e">(?:<f>[^<]*</f>)?<v>[^<]+</v></c>))*</row>))*')
+    r'| t="e">(?:<f>[^<]*</f>)?<v>[^<]+</v></c>')
+_OWN_TOKEN = re.compile(
+    r'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"(?: s="[0-9]{1,6}")?'  # 1: the cell's reference
+    r'(?: t="inlineStr"><is><t>([^<\s](?:[^<]*[^<\s])?)</t></is></c>'  # 2: text
+    r'|(?: t="n")?><v>([0-9]{1,15})</v></c>'  # 3: a whole number
+    r'|(?: t="n")?/>'  # empty
+    r'|>(<f>[^<]*</f>)</c>'  # 4: a formula (no result cached: ogi's derived cells)
+    r'|(' + _RARE_XML + r'))'  # 5: any other cell
+    r'|(?:\A|</row>)((?:<row r="[0-9]{1,7}"[^<>/]*(?:/>|></row>))*)'  # 6: empty rows
+    r'(?:<row r="([0-9]{1,7})"[^<>/]*>|(\Z))')  # 7: the next row; 8: the end
+_STRIDE = 9  # re.split's items per token: the text before it, then its 8 groups
+_RARE = re.compile(r'(?: t="([a-zA-Z]{1,9})")?>(?:<f>([^<]*)</f>)?'
+                   r'(?:<is><t(?: xml:space="preserve")?>([^<]*)</t></is>|<v>([^<]*)</v>)?</c>')
 _OWN_ROW = re.compile(r'<row r="([0-9]+)"')
 _NUMBER = re.compile(_NUMBER_XML)
 _EXCEL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")  # _x000D_: decoded by calamine
@@ -364,41 +375,105 @@ def _own_other(t: str, v: str) -> object:
     raise _NotOwn  # booleans, shared strings, dates, an error without its text
 
 
-def _column(letters: str) -> int:
-    n = _COLUMNS.get(letters)
-    if n is None:
-        n = _COLUMNS[letters] = _col_number(letters)
-    return n
+_CACHED = 50_000  # references a cache below keeps: a bound on what hand-made files can add
 
 
-_COLUMNS: dict[str, int] = {}
+class _Refs(dict[str, int]):
+    """A cell reference's row or column, 0-based ("B7": row 6, column 1), computed once for
+    each reference: the same few thousand come back in every workbook."""
+
+    def __init__(self, which: int) -> None:
+        super().__init__()
+        self.which = which
+
+    def __missing__(self, ref: str) -> int:
+        m = _REF.match(ref)
+        if m is None:
+            raise _NotOwn
+        at = (int(m.group(2)) - 1, _col_number(m.group(1)) - 1)
+        if len(self) < _CACHED:
+            _ROW_OF[ref], _COL_OF[ref] = at
+        return at[self.which]
 
 
-def _own_cells(found: list[tuple[str, ...]], scan: SheetScan, grid: Rows) -> None:
-    """The cells' values into ``grid`` (rows of columns, 0-based), their formulas and
-    errors into ``scan``; ``_NotOwn`` for a cell the one pass does not read, or one that
-    is there twice. The cells are as ``_OWN_DATA`` allows (checked before)."""
-    columns = _COLUMNS
-    for letters, row, t, formula, _opener, text, v in found:
-        if formula:
-            scan.formulas[(int(row), columns[letters])] = "=" + html.unescape(formula[3:-4])
-        if text:
-            value: object = _own_text(text) if "&" in text else text
-        elif not v:
-            continue  # empty
-        elif not t or t == "n":
-            value = int(v) if v.isdigit() and len(v) < 16 else _own_number(v)
-        else:
-            value = _own_other(t, v)
-            if t == "e":
-                scan.errors[(int(row), columns[letters])] = value  # type: ignore[assignment]
-            if value is None:
-                continue
-        line = grid[int(row) - 1]
-        c = columns[letters] - 1
-        if line[c] is not None:
-            raise _NotOwn  # twice
-        line[c] = value
+_ROW_OF, _COL_OF = _Refs(0), _Refs(1)
+
+
+class _Flat(dict[str, int]):
+    """A cell reference's place in a sheet's cells laid out row after row, for one width
+    (ogi's sheets have a few widths, and the same references in every workbook)."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.width = width
+
+    def __missing__(self, ref: str) -> int:
+        at = _ROW_OF[ref] * self.width + _COL_OF[ref]
+        if len(self) < _CACHED // 10:
+            self[ref] = at
+        return at
+
+
+_FLATS: dict[int, _Flat] = {}
+
+
+def _flat(width: int) -> _Flat:
+    found = _FLATS.get(width)
+    if found is None:
+        found = _Flat(width)
+        if len(_FLATS) < 20:
+            _FLATS[width] = found
+    return found
+
+
+def _own_rare(rare: str, ref: str, scan: SheetScan) -> object:
+    """A cell in a form other than plain text, a whole number or empty (a formula, text
+    with entities or spaces kept, a fraction, an error): its value (None for empty), its
+    formula and its error into ``scan``; ``_NotOwn`` for one the one pass does not read."""
+    t, formula, text, v = _RARE.fullmatch(rare).groups()  # type: ignore[union-attr]
+    where = (_ROW_OF[ref] + 1, _COL_OF[ref] + 1)
+    if formula is not None:
+        scan.formulas[where] = "=" + html.unescape(formula)
+    if text:
+        return _own_text(text) if "&" in text else text
+    if not v:
+        return None
+    if not t or t == "n":
+        return int(v) if v.isdigit() and len(v) < 16 else _own_number(v)
+    value = _own_other(t, v)
+    if t == "e":
+        scan.errors[where] = value  # type: ignore[assignment]
+    return value
+
+
+def _own_cells(found: list[str | None], cells: str, scan: SheetScan, width: int,
+               height: int) -> Rows:
+    """The rows (``height`` of ``width`` values) of the cells in ``found`` (``cells`` split
+    on ``_OWN_TOKEN``, checked before), their formulas and errors into ``scan``; ``_NotOwn``
+    for a cell the one pass does not read, or a value that is there twice."""
+    step = _STRIDE
+    refs, texts, numbers, rares = found[1::step], found[2::step], found[3::step], found[5::step]
+    formulas = found[4::step]
+    for ref, formula in compress(zip(refs, formulas, strict=True), formulas):
+        scan.formulas[(_ROW_OF[ref] + 1, _COL_OF[ref] + 1)] = (  # type: ignore[index]
+            "=" + html.unescape(formula[3:-4]))  # type: ignore[index]
+    values: list[object] = list(filter(None, texts))
+    if "&" in cells:
+        values = [_own_text(t) if "&" in t else t for t in values]  # type: ignore[operator]
+    values += map(int, filter(None, numbers))  # type: ignore[arg-type]
+    placed = [*compress(refs, texts), *compress(refs, numbers)]
+    for ref, rare in compress(zip(refs, rares, strict=True), rares):
+        value = _own_rare(rare, ref, scan)  # type: ignore[arg-type]
+        if value is not None:
+            placed.append(ref)  # type: ignore[arg-type]
+            values.append(value)
+    flat: list[object] = [None] * (width * height)
+    # any() only drives the map (__setitem__ returns None): no loop in Python. A cell past
+    # the last row is an IndexError: not ogi's (read_own hands the workbook on).
+    any(map(flat.__setitem__, map(_flat(width).__getitem__, placed), values))
+    if len(flat) - flat.count(None) != len(values):
+        raise _NotOwn  # two values in one cell
+    return [flat[r * width:(r + 1) * width] for r in range(height)]
 
 
 def _own_sheet(where: str, data: bytes) -> tuple[SheetScan, Rows]:
@@ -410,22 +485,25 @@ def _own_sheet(where: str, data: bytes) -> tuple[SheetScan, Rows]:
     if start < 11 or end < start:
         raise _NotOwn
     cells = xml[start:end]
-    outside = xml[:start] + xml[end:]
-    if (not _OWN_DATA.fullmatch(cells) or "\r" in cells
-            or "_x" in cells and _EXCEL_ESCAPE.search(cells)
-            or _C_TAG.search(outside) or _F_TAG.search(outside) or _ROW_TAG.search(outside)):
-        raise _NotOwn  # anything but ogi's rows of cells; a cell or formula elsewhere
-    found = _OWN_CELL.findall(cells)
+    if ("\r" in cells or "_x" in cells and _EXCEL_ESCAPE.search(cells)
+            or _CELL_TAGS.search(xml, 0, start) or _CELL_TAGS.search(xml, end)):
+        raise _NotOwn  # a cell or formula elsewhere; what calamine decodes its own way
     reader = _SheetReader(where)
+    if not cells:
+        return reader.scan, []
+    found: list[str | None] = _OWN_TOKEN.split(cells)
+    if any(found[::_STRIDE]) or not cells.startswith("<row") or found[-2] is None:
+        raise _NotOwn  # anything but ogi's rows of cells
     # the extent as the scan reports it, before any grid is made (ogi writes its cells in
     # order: the last is the farthest row; a cell beyond it is not ogi's, see _own_cells)
-    width = max(map(_column, {f[0] for f in found}), default=0)
-    height = max(max(map(int, _OWN_ROW.findall(cells)), default=0),
-                 int(found[-1][1]) if found else 0)
+    refs: list[str] = list(filter(None, found[1::_STRIDE]))  # type: ignore[arg-type]
+    empty_rows = "".join(filter(None, found[6::_STRIDE]))  # type: ignore[arg-type]
+    height = max(max(map(int, filter(None, found[7::_STRIDE])), default=0),  # type: ignore
+                 max(map(int, _OWN_ROW.findall(empty_rows)), default=0),
+                 _ROW_OF[refs[-1]] + 1 if refs else 0)
+    width = max(map(_COL_OF.__getitem__, refs), default=-1) + 1
     reader._extent(height, width)
-    grid: Rows = [[None] * width for _ in range(height)]
-    _own_cells(found, reader.scan, grid)
-    return reader.scan, grid
+    return reader.scan, _own_cells(found, cells, reader.scan, width, height)
 
 
 def read_own(path: str | Path, wanted: tuple[str, ...]) -> tuple[dict[str, Rows], Scan] | None:

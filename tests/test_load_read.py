@@ -187,7 +187,16 @@ def test_a_dtd_is_refused_by_the_one_pass_as_before(
     "an escaped character": lambda t: t.replace("<is><t>", "<is><t>_x0041_", 1),
     "a character reference": lambda t: t.replace("<is><t>", "<is><t>&#65;", 1),
     "text a reader trims": lambda t: t.replace("<is><t>", "<is><t> ", 1),
-}.values(), ids=["comment", "prefix", "attribute", "cr", "escape", "charref", "trim"])
+    # the one pass splits <sheetData> on tokens (a cell, the boundary between rows) that
+    # must tile it exactly: what breaks the tiling or the rows' nesting goes the general way
+    "text between cells": lambda t: t.replace("</c><c ", "</c>x<c ", 1),
+    "a space between rows": lambda t: t.replace("</row><row ", "</row> <row ", 1),
+    "a row left open": lambda t: t[:t.rindex("</row>")] + t[t.rindex("</row>") + 6:],
+    "a cell after the last row": lambda t: t.replace(
+        "</sheetData>", '<c r="A90"><v>1</v></c></sheetData>'),
+    "a row closed before any": lambda t: t.replace("<sheetData>", "<sheetData></row>"),
+}.values(), ids=["comment", "prefix", "attribute", "cr", "escape", "charref", "trim",
+                 "between", "space", "open", "after", "closed"])
 def test_what_ogi_does_not_write_goes_the_general_way(
         sheets: Path, monkeypatch: pytest.MonkeyPatch, edit: Any) -> None:
     path = sheets / f"{A}.xlsx"
@@ -248,3 +257,33 @@ def test_tricky_values_read_as_calamine_reads_them(tmp_path: Path, values: list,
         general = _general_workbook(path)
         assert _by_position(fast[0]) == _by_position(general[0])
         assert fast[1] == general[1]
+
+
+@pytest.mark.parametrize("ref", ["B02", "B0"])
+def test_a_reference_ogi_does_not_write_goes_the_general_way(tmp_path: Path, ref: str) -> None:
+    """A row number with a leading zero (the same cell as B2 by another name) or row 0."""
+    sheet = Sheet("meta")
+    sheet.set(1, 1, "a")
+    sheet.set(2, 2, "b")
+    path = Workbook([sheet]).save(tmp_path / "t.xlsx")
+    assert read_own(path, ("meta",)) is not None
+    _edit_part(path, "meta", lambda t: t.replace('<c r="B2"', f'<c r="{ref}"'))
+    assert read_own(path, ("meta",)) is None
+
+
+def test_an_empty_row_between_rows_counts_in_the_extent(tmp_path: Path) -> None:
+    """Rows without cells (written <row r="N"/>) between and after rows of cells."""
+    sheet = Sheet("meta")
+    sheet.set(1, 1, "a")
+    sheet.set(4, 2, 7)
+    path = Workbook([sheet]).save(tmp_path / "t.xlsx")
+    _edit_part(path, "meta", lambda t: t.replace(
+        '<row r="4"', '<row r="2"/><row r="3"></row><row r="4"').replace(
+        "</sheetData>", '<row r="9"/></sheetData>'))
+    fast = read_own(path, ("meta",))
+    assert fast is not None
+    general = _general_workbook(path)
+    assert _by_position(fast[0]) == _by_position(general[0]) == {
+        ("meta", 1, 1): "a", ("meta", 4, 2): 7}
+    assert fast[1] == general[1] and fast[1].sheets["meta"].rows == 9
+    assert len(fast[0]["meta"]) == 9
