@@ -95,6 +95,19 @@ def chain_rows(db: Path) -> tuple[int, int]:
                             "WHERE previous_report_id IS NOT NULL").fetchone()
 
 
+def _timed(spent: dict[str, float], owner: object, name: str, label: str) -> None:
+    """``owner.name`` replaced by itself adding its seconds to ``spent[label]``."""
+    real = getattr(owner, name)
+
+    def run(*args: object, **kwargs: object) -> object:
+        start = time.perf_counter()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
+    setattr(owner, name, run)
+
+
 def time_writer(sheets: Path, db: Path) -> None:
     """The writer alone: ``_Load.run`` over reads made beforehand, each part timed."""
     from etl import load as loader
@@ -104,21 +117,9 @@ def time_writer(sheets: Path, db: Path) -> None:
     reads = dict(zip(paths, loader._read_all(paths, 0), strict=True))
     loader._read_all = lambda ps, jobs: (reads[p] for p in ps)
     spent: dict[str, float] = {}
-
-    def timed(owner: object, name: str) -> None:
-        real = getattr(owner, name)
-
-        def run(*args: object, **kwargs: object) -> object:
-            start = time.perf_counter()
-            try:
-                return real(*args, **kwargs)
-            finally:
-                spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
-        setattr(owner, name, run)
-
     for owner, name in ((loader, "write_rows"), (store.NarrativeIndex, "flush"),
                         (loader, "create_indexes"), (loader, "write_chain_checks")):
-        timed(owner, name)
+        _timed(spent, owner, name, name)
     db.unlink(missing_ok=True)
     conn = loader._open(db)
     start = time.perf_counter()
@@ -146,23 +147,12 @@ def time_phases(sheets: Path, db: Path) -> None:
     def add(name: str, start: float) -> None:
         spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
 
-    def timed(owner: object, name: str, label: str) -> None:
-        real = getattr(owner, name)
-
-        def run(*args: object, **kwargs: object) -> object:
-            start = time.perf_counter()
-            try:
-                return real(*args, **kwargs)
-            finally:
-                add(label, start)
-        setattr(owner, name, run)
-
     for owner, name, label in ((loader, "write_rows", "writing rows"),
                                (loader.NarrativeIndex, "flush", "full-text index"),
                                (loader, "create_indexes", "bulk indexes"),
                                (loader, "write_chain_checks", "cross-year checks"),
                                (loader, "ensure_views", "site tables")):
-        timed(owner, name, label)
+        _timed(spent, owner, name, label)
     read_all = loader._read_all
 
     def waited(paths: list[Path], jobs: int) -> object:
