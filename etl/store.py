@@ -1,5 +1,6 @@
-"""One report's rows in the database: ``write_report`` replaces them in the caller's
-transaction and logs what a reviewer changed since the last load, each change once."""
+"""One report's rows in the database: ``report_rows`` makes them from the report (in a reader
+process of the loader), ``write_rows`` replaces the stored ones in the caller's transaction
+and logs what a reviewer changed since the last load, each change once."""
 
 from __future__ import annotations
 
@@ -253,12 +254,6 @@ def write_rows(db: Db, rows: ReportRows, workbook: str, stamp: dict | None = Non
          "kind": c.kind, "address": c.address, "reviewer": rows.reviewer,
          "logged_at": now()} for c in changes])
     return changes
-
-
-def write_report(db: Db, report: Report, workbook: str, extracted: dict[Key, Any],
-                 stamp: dict | None = None, new: bool = False) -> list[Change]:
-    """``write_rows`` of ``report_rows``: the rows made and written in one process."""
-    return write_rows(db, report_rows(report, extracted), workbook, stamp, new)
 
 
 _INSERT_CHECKS = ("INSERT INTO checks (report_id, rule, subject, expected, actual, ok) "
