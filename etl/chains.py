@@ -11,7 +11,7 @@ from etl import template as tpl
 from etl.checks import check_chain
 from etl.db import Db
 from etl.report import Cell, Report
-from etl.store import check_rows, insert_rows
+from etl.store import check_rows, insert_checks
 from etl.template import Key
 
 CHAIN_RULES = ("requests.carry_chain", "active.in_force_chain")
@@ -93,6 +93,6 @@ def write_chain_checks(db: Db, keys: set[str] | None = None) -> None:
                 if previous is not None:
                     rows += check_rows(report.report_id, check_chain(report, previous),
                                         previous.report_id)
-            insert_rows(db, "checks", rows)
+            insert_checks(db, rows)
             db.conn.execute(f"DELETE FROM pending_chains WHERE agency_key IN "
                             f"({', '.join('?' * len(chunk))})", chunk)

@@ -96,10 +96,16 @@ def _unindex(db: Db, rows: list[tuple]) -> None:
 
 
 def check_rows(report_id: str, results: list[CheckResult], previous: str | None = None
-                ) -> list[dict]:
-    return [{"report_id": report_id, "rule": r.rule, "subject": r.subject,
-             "expected": r.expected, "actual": r.actual, "ok": int(r.ok),
-             "previous_report_id": previous} for r in results]
+                ) -> list[tuple]:
+    """``checks`` rows as ``insert_checks`` writes them (``previous``: the report a
+    cross-year check compared with)."""
+    return [(report_id, r.rule, r.subject, r.expected, r.actual, int(r.ok), previous)
+            for r in results]
+
+
+def insert_checks(db: Db, rows: list[tuple]) -> None:
+    db.conn.executemany("INSERT INTO checks (report_id, rule, subject, expected, actual, ok, "
+                        "previous_report_id) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 # cells' columns in the order ``_cell_rows`` builds its tuples
@@ -222,7 +228,7 @@ def report_rows(report: Report, extracted: dict[Key, Any]) -> ReportRows:
         "checks_failed": sum(not r.ok for r in results)}
     return ReportRows(
         rid, report.template, key, report.reviewer, row, cells,
-        [(rid, r.rule, r.subject, r.expected, r.actual, int(r.ok)) for r in results],
+        check_rows(rid, results),
         totals_row(report),
         [(rid, number, title, text) for number, (title, text) in report.narrative.items()],
         _changes(rid, cells, {}, report.template))
@@ -245,7 +251,7 @@ def write_rows(db: Db, rows: ReportRows, workbook: str, stamp: dict | None = Non
     insert_rows(db, "reports", [{**rows.report, "workbook": workbook, **(stamp or {}),
                                  "loaded_at": now()}], verb="INSERT OR REPLACE")
     db.conn.executemany(_INSERT_CELLS, rows.cells)
-    db.conn.executemany(_INSERT_CHECKS, rows.checks)
+    insert_checks(db, rows.checks)
     insert_rows(db, "report_totals", [rows.totals])
     db.conn.executemany(_INSERT_NARRATIVE, rows.narrative)
     insert_rows(db, "corrections", [
@@ -256,6 +262,4 @@ def write_rows(db: Db, rows: ReportRows, workbook: str, stamp: dict | None = Non
     return changes
 
 
-_INSERT_CHECKS = ("INSERT INTO checks (report_id, rule, subject, expected, actual, ok) "
-                  "VALUES (?, ?, ?, ?, ?, ?)")
 _INSERT_NARRATIVE = "INSERT INTO narrative (report_id, section, title, text) VALUES (?, ?, ?, ?)"
