@@ -327,7 +327,7 @@ class _Load:
             same = False  # to be read whatever its bytes: hashed by the reader, in parallel
         else:
             stamp["workbook_sha256"] = sha256_file(folder / name)
-            same = candidate and was["workbook_sha256"] == stamp["workbook_sha256"]
+            same = was["workbook_sha256"] == stamp["workbook_sha256"]
             if same:  # touched, not changed: remember the new time
                 self.db.execute("UPDATE reports SET workbook_size = ?, workbook_mtime = ?, "
                                 "workbook_sha256 = ? WHERE report_id = ?",
