@@ -232,8 +232,9 @@ _ReadCell = tuple[Key, str, Any, str | None]
 def _read_cells(sheets: dict[str, list[list[Any]]], template: str,
                 formulas: dict[str, dict[tuple[int, int], str]]
                 ) -> tuple[list[_ReadCell], list[dict[str, Any]]]:
-    """The template's cells as read, and the rows of ``cell_rows`` for those that break a
-    rule (the rules then name them)."""
+    """The template's cells as read, and for those that break a rule the rows the rules
+    read (``_CELL_HEADER``: where the cell should be, the codes found there, its value and
+    formula, the labels of its row and column; the rules then name them)."""
     out: list[_ReadCell] = []
     broken: list[dict[str, Any]] = []
     no_formulas: dict[tuple[int, int], str] = {}
@@ -257,28 +258,6 @@ def _read_cells(sheets: dict[str, list[list[Any]]], template: str,
                 sheet, r, c, code_row, key[1], key[2], kind, found_item, found_measure, value,
                 formula, item_label, measure_label), strict=True)))
     return out, broken
-
-
-def cell_rows(sheets: dict[str, list[list[Any]]], template: str,
-              formulas: dict[str, dict[tuple[int, int], str]] | None = None
-              ) -> list[dict[str, Any]]:
-    """The template's cells as read: one row per cell with where it should be, the codes
-    found there, its value (a whitespace-only text counts as empty), the formula it holds
-    unless it is ogi's own (``derived_formula``) and the labels of its row and column."""
-    formulas = formulas or {}
-    data = []
-    for key, sheet, r, c, code_row, kind, item_label, measure_label, own in _cell_plan(template):
-        value = _at(sheets[sheet], r, c)
-        if isinstance(value, str) and not value.strip():
-            value = None
-        formula = formulas.get(sheet, {}).get((r, c))
-        if formula is not None and formula == own:
-            formula = ""  # ogi's own total of its parts: recomputed on reading
-        data.append(dict(zip(_CELL_HEADER, (
-            sheet, r, c, code_row, key[1], key[2], kind, _at(sheets[sheet], r, 1),
-            _at(sheets[sheet], code_row, c), value, formula, item_label, measure_label),
-            strict=True)))
-    return data
 
 
 PROBLEM_HEADER = ("file", "where", "label", "value", "what")
