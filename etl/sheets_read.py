@@ -429,13 +429,26 @@ _PROVENANCE_AT = tuple(CELLS_COLUMNS.index(name) for name in (
 _flags = lru_cache(maxsize=256)(lambda text: tuple(decode_flags(text)))  # a handful of values
 
 
-def _cells(cells: list[_ReadCell], provenance: list[list[Any]]) -> dict[Key, Cell]:
-    """The report's cells: their values as read, what extraction recorded of each (made
-    before the ``Report``, which would otherwise make every cell blank first)."""
+def _recorded(sheets: dict[str, list[list[Any]]]) -> dict[Key, list[Any]]:
+    """The hidden ``_cells`` sheet's rows by key, each as wide as ``CELLS_COLUMNS``: what
+    extraction recorded of each cell."""
     width = len(CELLS_COLUMNS)
-    by_key = {tuple(row[:3]): (row + [None] * (width - len(row)) if len(row) < width else row)
-              for row in provenance[1:] if row and row[0]}
-    blank = [None] * width
+    return {tuple(row[:3]): (row + [None] * (width - len(row)) if len(row) < width else row)
+            for row in sheets[CELLS_SHEET][1:] if row and row[0]}
+
+
+_EXTRACTED_AT = CELLS_COLUMNS.index("extracted")
+
+
+def _extracted(recorded: dict[Key, list[Any]]) -> dict[Key, Any]:
+    return {key: row[_EXTRACTED_AT] for key, row in recorded.items()}
+
+
+def _cells(cells: list[_ReadCell], by_key: dict[Key, list[Any]]) -> dict[Key, Cell]:
+    """The report's cells: their values as read, what extraction recorded of each
+    (``_recorded``; made before the ``Report``, which would otherwise make every cell blank
+    first)."""
+    blank = [None] * len(CELLS_COLUMNS)
     at_printed, at_page, at_box, at_flags, at_note, at_confidence = _PROVENANCE_AT
     out = {}
     for key, kind, value, _formula in cells:
@@ -480,11 +493,12 @@ def read_for_load(path: Path, warnings: list[Problem] | None = None
     if problems:
         raise WorkbookError(path, problems)
     stamp = _stamp(sheets)
+    recorded = _recorded(sheets)
     report = _report(path, meta, _provenance(path, meta, rows, warnings, stamp),
-                     sheets.get(TEXT_SHEET, []), _cells(cells, sheets[CELLS_SHEET]))
+                     sheets.get(TEXT_SHEET, []), _cells(cells, recorded))
     follow_parts(report, {key for key, _k, value, formula in cells
                           if formula is None and value is not None})
-    return report, _extracted(sheets, template), stamp
+    return report, _extracted(recorded), stamp
 
 
 _derived_parts = cache(derived_parts)  # per template and cell: bounded
@@ -525,19 +539,6 @@ def stored_fingerprint(path: str | Path) -> str | None:
     return stored_stamp(path).get("fingerprint")
 
 
-def _extracted(sheets: dict[str, list[list[Any]]], template: str = "") -> dict[Key, Any]:
-    """By key; a key of ``template`` as the template's own tuple (so that the loader's
-    worker sends each key string once, with the report's cells)."""
-    keys = _keys(template) if template in tpl.TEMPLATES else {}
-    return {keys.get(k, k): row[4] for row in sheets[CELLS_SHEET][1:]
-            if row and row[0] and (k := tuple(row[:3]))}
-
-
-@cache
-def _keys(template: str) -> dict[Key, Key]:
-    return {key: key for key in _positions(template)}
-
-
 def extracted_values(path: str | Path) -> dict[Key, Any]:
     """The values as extracted (before any human correction), from the hidden sheet."""
-    return _extracted(_sheets(Path(path)))
+    return _extracted(_recorded(_sheets(Path(path))))
