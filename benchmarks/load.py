@@ -1,7 +1,15 @@
-"""Loading at scale: generate N review workbooks from the sample reports (random values),
-as chains of consecutive years per agency (so the loader's cross-year checks run), then time
-`ogi load` from scratch, print its peak RSS and the count of cross-year check rows, and time
-the reload after one workbook is corrected.
+"""Loading at scale: generate N review workbooks from the sample reports, as chains of
+consecutive years per agency (so the loader's cross-year checks run), then time `ogi load`
+from scratch, print its peak RSS and the count of cross-year check rows, and time the reload
+after one workbook is corrected.
+
+Each workbook's values are its sample report's, all multiplied by a whole number of its own
+(1-9), so that a report's identities hold as they mostly do in real reports (extracted, each
+of the five sample reports fails 0 of its 40-42 checks; of the three published PDFs in
+../shared/real-reports one fails 2 of 42); one workbook in five then has one value off by
+1-9, a misprint that fails a check or two. Cross-year checks mostly fail (each year has its own multiplier).
+``--random-values`` gives every value a random number 0-500 instead (the generator before
+2026-12-03: ~90% of the checks fail, and the site then lists 443,000 failures at 10,000).
 
     python benchmarks/load.py [-n 10000] [--keep DIR]   # --keep DIR reuses its workbooks
     python benchmarks/load.py -n 1000 --keep DIR --writer  # the writer alone, per report
@@ -30,7 +38,7 @@ from pathlib import Path
 import openpyxl
 
 from etl.extract import extract_report
-from etl.layout import layout
+from etl.layout import CELLS_JSON, layout
 from etl.sheets import write_workbook
 from etl.sheets_read import read_workbook
 
@@ -44,28 +52,36 @@ REPO = Path(__file__).resolve().parent.parent
 CHAIN = 10
 
 
-def _write(args: tuple[int, Path]) -> None:
-    i, out = args
+def _write(args: tuple[int, Path, bool]) -> None:
+    i, out, random_values = args
     agency = i // CHAIN
     report = deepcopy(_BASES[agency % len(_BASES)])
     report.report_id = f"gen-{i:05d}"
     report.agency = f"{report.agency}{agency}"
     report.year = 2015 + i % CHAIN
     rng = random.Random(i)
-    for cell in report.cells.values():
-        if isinstance(cell.value, int) and cell.measure != "change":
-            cell.value = rng.randint(0, 500)
+    counts = [c for c in report.cells.values() if type(c.value) is int]
+    if random_values:
+        for cell in counts:
+            if cell.measure != "change":
+                cell.value = rng.randint(0, 500)
+    else:
+        k = rng.randint(1, 9)  # the identities are sums: each still holds
+        for cell in counts:
+            cell.value *= k
+        if rng.random() < 0.2:
+            rng.choice(counts).value += rng.randint(1, 9)
     write_workbook(report, out / f"{report.report_id}.xlsx")
 
 
 _BASES: list = []
 
 
-def generate(n: int, out: Path) -> None:
+def generate(n: int, out: Path, random_values: bool = False) -> None:
     """Write ``n`` workbooks (both cores: writing xlsx is slow; it is setup, not measured)."""
     _BASES[:] = [extract_report(p) for p in sorted((REPO / "samples").glob("*.pdf"))]
     with ProcessPoolExecutor() as pool:  # workers inherit _BASES (fork)
-        list(pool.map(_write, ((i, out) for i in range(n)), chunksize=32))
+        list(pool.map(_write, ((i, out, random_values) for i in range(n)), chunksize=32))
 
 
 def run_load(sheets: Path, db: Path) -> tuple[float, float, str]:
@@ -93,6 +109,12 @@ def chain_rows(db: Path) -> tuple[int, int]:
     with sqlite3.connect(db) as conn:
         return conn.execute("SELECT count(*), count(DISTINCT report_id) FROM checks "
                             "WHERE previous_report_id IS NOT NULL").fetchone()
+
+
+def failing(db: Path) -> tuple[int, int]:
+    """Check rows that fail, and all check rows."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT coalesce(sum(ok = 0), 0), count(*) FROM checks").fetchone()
 
 
 def _timed(spent: dict[str, float], owner: object, name: str, label: str) -> None:
@@ -186,6 +208,8 @@ def time_phases(sheets: Path, db: Path) -> None:
           f"process {own:.1f} s, readers {usage.ru_utime + usage.ru_stime:.1f} s")
     for name, t in spent.items():
         print(f"  {name}: {t:.1f} s ({1000 * t / n:.2f} ms per report)")
+    failed, checks = failing(db)
+    print(f"checks failed: {failed:,} of {checks:,}")
 
 
 def main() -> None:
@@ -196,16 +220,22 @@ def main() -> None:
                         help="time the writer alone (reads made first), not ogi load")
     parser.add_argument("--phases", action="store_true",
                         help="time each part of a load from scratch (in this process)")
+    parser.add_argument("--random-values", action="store_true",
+                        help="a random value 0-500 in every cell (most checks fail)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="ogi-bench-"))
     sheets, db = work / "sheets", work / "ogi.db"
     sheets.mkdir(parents=True, exist_ok=True)
-    have = len(list(sheets.glob("gen-*.xlsx")))
-    if have != args.n:  # --keep: reuse workbooks generated by an earlier run
+    # --keep: reuse workbooks generated by an earlier run, of the same kind and ogi's format
+    kind = (f"{args.n} workbooks, {'random' if args.random_values else 'scaled'} values, "
+            f"_cells as {CELLS_JSON}\n")
+    made = work / "generated.txt"
+    if not made.is_file() or made.read_text() != kind:
         for old in sheets.glob("gen-*.xlsx"):
             old.unlink()
         start = time.perf_counter()
-        generate(args.n, sheets)
+        generate(args.n, sheets, args.random_values)
+        made.write_text(kind)
         print(f"generated {args.n} workbooks in {time.perf_counter() - start:.1f} s ({work})")
     if args.writer:
         time_writer(sheets, work / "writer.db")
@@ -221,6 +251,8 @@ def main() -> None:
           f"{args.n / seconds:.0f} workbooks/s, peak RSS {rss_mb:.0f} MB  [{summary}]")
     print(f"cross-year checks: {rows:,} rows, for {reports:,} reports "
           f"({args.n // CHAIN} agencies x {CHAIN} consecutive years)")
+    failed, checks = failing(db)
+    print(f"checks failed: {failed:,} of {checks:,}")
     path = sheets / "gen-00000.xlsx"
     wb = openpyxl.load_workbook(path)
     # the template from the reader: the meta sheet's first column holds labels, not codes

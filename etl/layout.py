@@ -27,7 +27,7 @@ from etl.ooxml import column
 from etl.template import Key
 
 # The sheets, found by name; the meta sheet has one field a row (from row 2), the hidden
-# _cells sheet one cell a row under these columns.
+# _cells sheet one cell a row under CELLS_COLUMNS (as JSON, see CELLS_JSON).
 META_SHEET, CELLS_SHEET, CHECKS_SHEET, OGI_SHEET = "meta", "_cells", "checks", "_ogi"
 TEXT_SHEET = "text"
 META_FIELDS = ("report_id", "agency", "year", "template", "source_file", "sha256",
@@ -52,6 +52,12 @@ OGI_KEYS = ("fingerprint", "report_id", "workbook", "source_sha256", "source_fil
             "extracted_at", "written_at")
 CELLS_COLUMNS = ("section", "item", "measure", "address", "extracted", "printed", "page", "box",
                  "flags", "note", "confidence")
+# The _cells sheet as written since 2026-12: CELLS_JSON in A1, and from A2 down the JSON text
+# of its rows (the first one CELLS_COLUMNS) in pieces of at most CELLS_JSON_PIECE characters (a
+# cell holds 32,767). One cell a workbook cell was 1,600 cells and half of a load's reading;
+# workbooks written before hold the rows as cells, under CELLS_COLUMNS in row 1, and still read.
+CELLS_JSON = "cells_json"
+CELLS_JSON_PIECE = 30_000
 TITLE_ROW = 1  # every table sheet: the section's title in row 1, its grid below
 
 # --- the layout: the official tables, drawn the same way for every report ------------------

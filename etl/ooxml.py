@@ -328,12 +328,19 @@ def _number(value: int | float) -> str | None:
     return repr(value) if value == value and abs(value) != float("inf") else None
 
 
-@lru_cache(maxsize=8192)
-def inline(text: str) -> str:
-    """A string's XML as the content of an inline string cell."""
+def _inline(text: str) -> str:
     text = _xml_text(clean(text) if not _PLAIN.fullmatch(text) else text[:TEXT_MAX])
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
     return f"<is><t{space}>{text}</t></is>"
+
+
+_inline_short = lru_cache(maxsize=8192)(_inline)  # labels and codes: the same in every workbook
+_SHORT = 200  # characters: longer texts (prose, the _cells rows) are each report's own
+
+
+def inline(text: str) -> str:
+    """A string's XML as the content of an inline string cell."""
+    return _inline_short(text) if len(text) <= _SHORT else _inline(text)
 
 
 def _cell_xml(r: int, c: int, value: Any, style: int) -> str:

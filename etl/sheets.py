@@ -26,6 +26,8 @@ template and process (``etl.ooxml``); a report adds its values, marks and images
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +40,8 @@ from etl.checks import TOLERANCE, CheckResult, check_report
 from etl.i18n import _
 from etl.layout import (
     CELLS_COLUMNS,
+    CELLS_JSON,
+    CELLS_JSON_PIECE,
     CELLS_SHEET,
     CHECK_WIDTHS,
     CHECKS_SHEET,
@@ -854,17 +858,26 @@ def _write_text(report: Report) -> Sheet:
     return ws
 
 
+def _recorded_value(value: Any) -> Any:
+    """A field as the _cells rows record it: None for empty text and for what no cell could
+    hold as a number (inf, nan), as the sheet of cells it replaced left such cells empty."""
+    if value == "" or type(value) is float and not math.isfinite(value):
+        return None
+    return value
+
+
 def _write_cells(report: Report) -> Sheet:
     ws = Sheet(CELLS_SHEET, hidden=True)
-    for c, name in enumerate(CELLS_COLUMNS, 1):
-        ws.set(1, c, name)
-    for r, (key, (sheet, row, col)) in enumerate(layout(report.template).items(), 2):
+    rows: list[list[Any]] = [list(CELLS_COLUMNS)]
+    for key, (sheet, row, col) in layout(report.template).items():
         cell = report.cells[key]
-        for c, value in enumerate((*key, address(sheet, row, col), cell.value, cell.printed,
-                                   cell.page, encode_box(cell.box), encode_flags(cell.flags),
-                                   cell.note, cell.confidence), 1):
-            if value is not None and value != "":
-                ws.set(r, c, value)
+        rows.append([_recorded_value(v) for v in (
+            *key, address(sheet, row, col), cell.value, cell.printed, cell.page,
+            encode_box(cell.box), encode_flags(cell.flags), cell.note, cell.confidence)])
+    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    ws.set(1, 1, CELLS_JSON)
+    for r, start in enumerate(range(0, len(text), CELLS_JSON_PIECE), 2):
+        ws.set(r, 1, text[start:start + CELLS_JSON_PIECE])
     return ws
 
 

@@ -12,10 +12,12 @@ hidden sheets (``stored_fingerprint``, ``stored_source_sha256``, ``extracted_val
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import zipfile
 from collections.abc import Callable
+from itertools import chain
 from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
@@ -29,6 +31,7 @@ from etl.errors import Problem, WorkbookError
 from etl.i18n import _
 from etl.layout import (
     CELLS_COLUMNS,
+    CELLS_JSON,
     CELLS_SHEET,
     META_CODE_COL,
     META_FIELDS,
@@ -429,12 +432,52 @@ _PROVENANCE_AT = tuple(CELLS_COLUMNS.index(name) for name in (
 _flags = lru_cache(maxsize=256)(lambda text: tuple(decode_flags(text)))  # a handful of values
 
 
-def _recorded(sheets: dict[str, list[list[Any]]]) -> dict[Key, list[Any]]:
+def _recorded(sheets: dict[str, list[list[Any]]]
+              ) -> tuple[dict[Key, list[Any]], tuple[str, str] | None]:
     """The hidden ``_cells`` sheet's rows by key, each as wide as ``CELLS_COLUMNS``: what
-    extraction recorded of each cell."""
+    extraction recorded of each cell; and the problem found with the sheet, as (its cell,
+    what), or None."""
+    found = sheets[CELLS_SHEET]
+    if found and found[0] and found[0][0] == CELLS_JSON:
+        rows = _json_rows(found[1:])
+        if rows is None:
+            return {}, (f"{CELLS_SHEET}!A2", _("隐藏的 _cells 表被改动：其中记录的提取结果无法读出"))
+        return {tuple(row[:3]): row for row in rows if row[0]}, None  # type: ignore[misc]
+    # a workbook written before CELLS_JSON: one row of cells a cell, under CELLS_COLUMNS
+    header = tuple(found[0]) if found else ()
+    problem = None if header[:len(CELLS_COLUMNS)] == CELLS_COLUMNS else (
+        f"{CELLS_SHEET}!A1", _("隐藏的 _cells 表被改动：表头应为 {header}").format(
+            header=",".join(CELLS_COLUMNS)))
     width = len(CELLS_COLUMNS)
     return {tuple(row[:3]): (row + [None] * (width - len(row)) if len(row) < width else row)
-            for row in sheets[CELLS_SHEET][1:] if row and row[0]}
+            for row in found[1:] if row and row[0]}, problem
+
+
+_RECORDED_TYPES = {str, int, float, type(None)}  # what a cell can hold (no list, no bool)
+_NUMBERS_AT = tuple(CELLS_COLUMNS.index(name) for name in ("extracted", "page", "confidence"))
+
+
+def _json_rows(pieces: list[list[Any]]) -> list[list[Any]] | None:
+    """The rows the JSON text in column A holds (the first one ``CELLS_COLUMNS``), their
+    numbers as a cell would have given them (whole ones as ``int``); None when it is not such
+    rows."""
+    if not all(row and type(row[0]) is str for row in pieces):
+        return None
+    try:
+        rows = json.loads("".join(row[0] for row in pieces))
+    except ValueError:
+        return None
+    width = len(CELLS_COLUMNS)
+    if (type(rows) is not list or not rows or rows[0] != list(CELLS_COLUMNS)
+            or set(map(type, rows)) != {list} or set(map(len, rows)) != {width}
+            or not set(map(type, chain.from_iterable(rows))) <= _RECORDED_TYPES):
+        return None
+    for row in rows:
+        for at in _NUMBERS_AT:
+            v = row[at]
+            if type(v) is float and v.is_integer() and abs(v) < 2**63:
+                row[at] = int(v)
+    return rows[1:]
 
 
 _EXTRACTED_AT = CELLS_COLUMNS.index("extracted")
@@ -481,11 +524,9 @@ def read_for_load(path: Path, warnings: list[Problem] | None = None
     template = str(meta.get("template") or "")
     if template not in tpl.TEMPLATES:
         raise WorkbookError(path, problems)
-    header = tuple(sheets[CELLS_SHEET][0]) if sheets[CELLS_SHEET] else ()
-    if header[:len(CELLS_COLUMNS)] != CELLS_COLUMNS:
-        problems.append(Problem(path.name, f"{CELLS_SHEET}!A1",
-                                _("隐藏的 _cells 表被改动：表头应为 {header}").format(
-                                    header=",".join(CELLS_COLUMNS))))
+    recorded, broken_cells = _recorded(sheets)
+    if broken_cells:
+        problems.append(Problem(path.name, *broken_cells))
     cells, broken = _read_cells(sheets, template,
                                 {s: x.formulas for s, x in book[1].sheets.items()})
     if broken:
@@ -493,7 +534,6 @@ def read_for_load(path: Path, warnings: list[Problem] | None = None
     if problems:
         raise WorkbookError(path, problems)
     stamp = _stamp(sheets)
-    recorded = _recorded(sheets)
     report = _report(path, meta, _provenance(path, meta, rows, warnings, stamp),
                      sheets.get(TEXT_SHEET, []), _cells(cells, recorded))
     follow_parts(report, {key for key, _k, value, formula in cells
@@ -541,4 +581,4 @@ def stored_fingerprint(path: str | Path) -> str | None:
 
 def extracted_values(path: str | Path) -> dict[Key, Any]:
     """The values as extracted (before any human correction), from the hidden sheet."""
-    return _extracted(_recorded(_sheets(Path(path))))
+    return _extracted(_recorded(_sheets(Path(path)))[0])
