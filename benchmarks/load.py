@@ -7,7 +7,8 @@ Each workbook's values are its sample report's, all multiplied by a whole number
 (1-9), so that a report's identities hold as they mostly do in real reports (extracted, each
 of the five sample reports fails 0 of its 40-42 checks; of the three published PDFs in
 ../shared/real-reports one fails 2 of 42); one workbook in five then has one value off by
-1-9, a misprint that fails a check or two. Cross-year checks mostly fail (each year has its own multiplier).
+1-9, a misprint that fails a check or two. A cross-year check can fail as well: each year
+has its own multiplier.
 ``--random-values`` gives every value a random number 0-500 instead (the generator before
 2026-12-03: ~90% of the checks fail, and the site then lists 443,000 failures at 10,000).
 

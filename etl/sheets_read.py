@@ -17,9 +17,9 @@ import math
 import re
 import zipfile
 from collections.abc import Callable
-from itertools import chain
 from datetime import date
 from functools import cache, lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -441,7 +441,8 @@ def _recorded(sheets: dict[str, list[list[Any]]]
     if found and found[0] and found[0][0] == CELLS_JSON:
         rows = _json_rows(found[1:])
         if rows is None:
-            return {}, (f"{CELLS_SHEET}!A2", _("隐藏的 _cells 表被改动：其中记录的提取结果无法读出"))
+            return {}, (f"{CELLS_SHEET}!A2",
+                        _("隐藏的 _cells 表被改动：其中记录的提取结果无法读出"))
         return {tuple(row[:3]): row for row in rows if row[0]}, None  # type: ignore[misc]
     # a workbook written before CELLS_JSON: one row of cells a cell, under CELLS_COLUMNS
     header = tuple(found[0]) if found else ()

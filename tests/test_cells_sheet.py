@@ -11,13 +11,13 @@ import openpyxl
 import pytest
 
 from etl import sheets, xlsx_scan
+from etl.errors import WorkbookError
 from etl.extract import extract_report
 from etl.layout import CELLS_COLUMNS, CELLS_JSON, CELLS_JSON_PIECE, CELLS_SHEET, address, layout
 from etl.ooxml import Sheet
 from etl.report import DERIVED, Report, encode_box, encode_flags
 from etl.sheets import write_workbook
 from etl.sheets_read import read_for_load, read_workbook
-from etl.errors import WorkbookError
 from tests.conftest import NEW_NP, SAMPLES, edit_cell
 
 KEYS = [NEW_NP, ("requests", "granted", "total"), ("active", "rules", "issued")]
@@ -80,6 +80,7 @@ def test_a_workbook_written_before_reads_as_it_did(tmp_path: Path, reader: str,
     report = _report()
     report.cells[KEYS[2]].note = "长注"  # the sheet of cells cut a longer one at 32,767
     report.cells[KEYS[0]].note = "第一行\n第二行 _x0041_ "  # and read a \r back as \n
+    report.cells[KEYS[1]].printed = ""  # an empty cell: read back as None
     now = write_workbook(report, tmp_path / "now.xlsx")
     with monkeypatch.context() as m:
         m.setattr(sheets, "_write_cells", _write_cells_before)
