@@ -52,10 +52,11 @@ OGI_KEYS = ("fingerprint", "report_id", "workbook", "source_sha256", "source_fil
             "extracted_at", "written_at")
 CELLS_COLUMNS = ("section", "item", "measure", "address", "extracted", "printed", "page", "box",
                  "flags", "note", "confidence")
-# The _cells sheet as written since 2026-12: CELLS_JSON in A1, and from A2 down the JSON text
-# of its rows (the first one CELLS_COLUMNS) in pieces of at most CELLS_JSON_PIECE characters (a
-# cell holds 32,767). One cell a workbook cell was 1,600 cells and half of a load's reading;
-# workbooks written before hold the rows as cells, under CELLS_COLUMNS in row 1, and still read.
+# The _cells sheet as written since 2026-12-03: CELLS_JSON in A1, and from A2 down the JSON
+# text of its rows (the first one CELLS_COLUMNS) in pieces of at most CELLS_JSON_PIECE
+# characters (a cell holds 32,767). A row of cells for each cell of the report made 1,600
+# cells, and reading them was half of a load's reading. Workbooks written before hold those
+# rows of cells, under CELLS_COLUMNS in row 1; they still read.
 CELLS_JSON = "cells_json"
 CELLS_JSON_PIECE = 30_000
 TITLE_ROW = 1  # every table sheet: the section's title in row 1, its grid below

@@ -466,7 +466,7 @@ def _json_rows(pieces: list[list[Any]]) -> list[list[Any]] | None:
         return None
     try:
         rows = json.loads("".join(row[0] for row in pieces))
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON; nested deeper than the parser goes
         return None
     width = len(CELLS_COLUMNS)
     if (type(rows) is not list or not rows or rows[0] != list(CELLS_COLUMNS)
