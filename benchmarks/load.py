@@ -199,6 +199,7 @@ def time_phases(sheets: Path, db: Path) -> None:
             start = time.perf_counter()
         add("commits", start)
     Db.atomic = committed
+
     def children() -> float:  # the generator's workers, when it ran first, not counted
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         return usage.ru_utime + usage.ru_stime
