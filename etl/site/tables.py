@@ -206,14 +206,20 @@ WHERE c.report_id = s.report_id AND c.flags != '' AND {where}"""
 
 
 def _corrections() -> Derived:
+    # The corrected cells first (CROSS JOIN), read through the partial index cells_corrected:
+    # from report_summary, the planner read every cell of every report (0.2 s of a
+    # 10,000-report rebuild for one correction). A narrower {where} still reaches only its
+    # reports' cells (report_id IN ... carries over to x), and the ORDER BY keeps the rows in
+    # the order the report-first plan gave them.
     select = """SELECT x.report_id, s.机关, s.年度, sec.short, coalesce(c.item_label, x.item),
   coalesce(c.measure_label, x.measure), x.extracted, x.corrected, x.address, x.reviewer,
   x.logged_at, x.section, x.item, x.measure
-FROM report_summary s JOIN corrections_in_force x ON x.report_id = s.report_id
+FROM corrections_in_force x CROSS JOIN report_summary s ON s.report_id = x.report_id
   LEFT JOIN site_sections sec ON sec.section = x.section
   LEFT JOIN cells c ON c.report_id = x.report_id AND c.section = x.section
     AND c.item = x.item AND c.measure = x.measure
-WHERE {where}"""
+WHERE {where}
+ORDER BY s.rowid, x.section, x.item, x.measure"""
     columns = (("report_id", "TEXT"), ("机关", "TEXT"), ("年度", "INTEGER"), ("表", "TEXT"),
                ("项目", "TEXT"), ("栏目", "TEXT"), ("提取值", "NUMERIC"), ("更正值", "NUMERIC"),
                ("单元格", "TEXT"), ("审核人", "TEXT"), ("记录时间", "TEXT"), ("表代码", "TEXT"),
