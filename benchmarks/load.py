@@ -85,9 +85,22 @@ def generate(n: int, out: Path, random_values: bool = False) -> None:
         list(pool.map(_write, ((i, out, random_values) for i in range(n)), chunksize=32))
 
 
-def run_load(sheets: Path, db: Path) -> tuple[float, float, str]:
+def reference() -> float:
+    """Seconds (best of 3) of a fixed pure-Python loop: this machine's speed at the time. Its
+    two vCPUs share a host: the same load of the same workbooks took 36 s on one day and
+    66-87 s on the next, so a load's seconds are read beside this figure."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        sum(i * i for i in range(3_000_000))
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def run_load(sheets: Path, db: Path) -> tuple[float, float, float, str]:
     """Seconds, peak RSS (MB) of the load process itself (wait4: RUSAGE_CHILDREN would also
-    count the generator's worker processes), and ogi's summary line."""
+    count the generator's worker processes), its CPU seconds with its readers', and ogi's
+    summary line."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen([sys.executable, "-m", "etl", "load", "--sheets", str(sheets),
@@ -102,7 +115,8 @@ def run_load(sheets: Path, db: Path) -> tuple[float, float, str]:
         sys.exit(f"load failed:\n{stderr[-2000:]}")
     # ogi's count line (载入 … -> db), not the "next step" hint after it
     lines = stdout.strip().splitlines()
-    return elapsed, usage.ru_maxrss / 1024, next((x for x in lines if " -> " in x), lines[-1])
+    cpu = usage.ru_utime + usage.ru_stime  # with the reader processes it waited for
+    return elapsed, usage.ru_maxrss / 1024, cpu, next((x for x in lines if " -> " in x), lines[-1])
 
 
 def chain_rows(db: Path) -> tuple[int, int]:
@@ -249,11 +263,16 @@ def main() -> None:
         time_phases(sheets, work / "phases.db")
         return
     db.unlink(missing_ok=True)
-    seconds, rss_mb, summary = run_load(sheets, db)
+    speed = reference()
+    seconds, rss_mb, cpu, summary = run_load(sheets, db)
+    speed_after = reference()
     cells = args.n * 200
     rows, reports = chain_rows(db)
     print(f"load from scratch: {seconds:.1f} s for {args.n} workbooks (~{cells:,} cells), "
-          f"{args.n / seconds:.0f} workbooks/s, peak RSS {rss_mb:.0f} MB  [{summary}]")
+          f"{args.n / seconds:.0f} workbooks/s, CPU {cpu:.1f} s, peak RSS {rss_mb:.0f} MB  "
+          f"[{summary}]")
+    print(f"machine reference (benchmarks/load.py reference(), best of 3): {speed:.3f} s "
+          f"before the load, {speed_after:.3f} s after")
     print(f"cross-year checks: {rows:,} rows, for {reports:,} reports "
           f"({args.n // CHAIN} agencies x {CHAIN} consecutive years)")
     failed, checks = failing(db)
@@ -264,7 +283,7 @@ def main() -> None:
     sheet, row, col = layout(read_workbook(path).template)[("requests", "new", "natural_person")]
     wb[sheet].cell(row, col).value = 9999
     wb.save(path)
-    seconds, _, summary = run_load(sheets, db)
+    seconds, _, _, summary = run_load(sheets, db)
     print(f"reload after one correction: {seconds:.2f} s  [{summary}]")
 
 
