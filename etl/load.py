@@ -18,10 +18,10 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from etl.chains import mark_pending, pending, write_chain_checks
 from etl.db import Db
@@ -42,6 +42,9 @@ from etl.store import (
     unindex_narrative,
     write_rows,
 )
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 # How long a load waits for another one holding the database before it gives up.
 LOCK_WAIT = float(os.environ.get("OGI_LOCK_WAIT", 30))
@@ -152,6 +155,8 @@ def _read_all(paths: list[Path], jobs: int) -> Iterator[_Read]:
     if jobs <= 1:
         yield from map(_read, paths)
         return
+    from concurrent.futures import ProcessPoolExecutor  # here: a reload of a few reads alone
+
     with ProcessPoolExecutor(jobs, initializer=_die_with_parent) as pool:
         ahead: deque[Future[list[_Read]]] = deque()
         try:

@@ -21,9 +21,8 @@ from datetime import date
 from functools import cache, lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import petl
 from python_calamine import CalamineError, CalamineWorkbook
 
 from etl import template as tpl
@@ -49,6 +48,9 @@ from etl.layout import (
 from etl.report import DERIVED, Cell, Report, decode_box, decode_flags, typed_value
 from etl.template import Key
 from etl.xlsx_scan import Scan, SheetScan, read_own, scan_workbook
+
+if TYPE_CHECKING:  # petl only where a workbook is wrong: its import is a tenth of a reload
+    import petl
 
 # Sheets whose rows the reader needs; the image-heavy table sheets are read for values only.
 _READ_SHEETS = (META_SHEET, *tpl.SECTIONS, CELLS_SHEET, TEXT_SHEET, OGI_SHEET)
@@ -272,6 +274,8 @@ def problem_table(name: str, table: petl.Table,
     """``table`` checked against ``rules`` in one pass -> a table of problems (file, where,
     label, value, what): the first failing rule of each row, and a moved row or column once
     per sheet (every row below a deleted one is out of place too)."""
+    import petl
+
     return petl.wrap([PROBLEM_HEADER, *_problem_rows(name, petl.dicts(table), rules, where)])
 
 
@@ -307,7 +311,9 @@ def _cell_where(subject: str, row: dict[str, Any]) -> tuple[str, str, Any]:
 
 def _problems(rows: Any) -> list[Problem]:
     """Problems from a problem table or from its rows (file, where, label, value, what)."""
-    if isinstance(rows, petl.Table):
+    if not isinstance(rows, list):  # a petl table
+        import petl
+
         rows = petl.data(rows)
     return [Problem(f, where, what, value, label) for f, where, label, value, what in rows]
 
@@ -367,6 +373,8 @@ def _meta(path: Path, book: _Book) -> tuple[dict[str, Any], dict[str, int], list
                 for f, r in found.items() if (r, META_VALUE_COL) in formulas]
     if _meta_ok(checked):
         return meta, found, problems
+    import petl
+
     problems += _problems(problem_table(
         path.name, petl.wrap([_META_HEADER, *checked]),
         _meta_rules(),
