@@ -86,9 +86,11 @@ def generate(n: int, out: Path, random_values: bool = False) -> None:
 
 
 def reference() -> float:
-    """Seconds (best of 3) of a fixed pure-Python loop: this machine's speed at the time. Its
-    two vCPUs share a host: the same load of the same workbooks took 36 s on one day and
-    66-87 s on the next, so a load's seconds are read beside this figure."""
+    """Seconds (best of 3) of a fixed pure-Python loop: the processor's speed at the time.
+    The two vCPUs share a host: the same load of the same workbooks took 36 s one day and
+    66-95 s the next. The loop sees computation only: 0.28-0.31 s beside loads of 85 and
+    95 s, but 0.17-0.19 s beside a 96 s one (--random-values, 39 s the day before), so a
+    slow load beside a fast loop is slow elsewhere (memory, the disk)."""
     best = float("inf")
     for _ in range(3):
         start = time.perf_counter()
