@@ -195,10 +195,6 @@ class ReportRows:
     name, stamp and load time; ``changes``: what differs from the extraction (the changes
     a new report logs)."""
 
-    report_id: str
-    template: str
-    agency_key: str | None
-    reviewer: str
     report: dict[str, Any]
     cells: list[tuple]
     checks: list[tuple]
@@ -208,6 +204,14 @@ class ReportRows:
     # the file's hash, made by the reader: two reads of the same rows are equal without it
     workbook_sha256: str | None = field(default=None, compare=False)
 
+    @property
+    def report_id(self) -> str:
+        return self.report["report_id"]
+
+    @property
+    def agency_key(self) -> str | None:
+        return self.report["agency_key"]
+
 
 def report_rows(report: Report, extracted: dict[Key, Any]) -> ReportRows:
     """``report``'s rows as ``write_rows`` writes them (no database needed)."""
@@ -215,19 +219,19 @@ def report_rows(report: Report, extracted: dict[Key, Any]) -> ReportRows:
     rid = report.report_id
     place = place_of(report.agency)  # from the agency as the reviewer left it
     cells = _cell_rows(report, extracted)
-    key = agency_key(place.adcode, report.agency)
     row = {
         "report_id": rid, "agency": report.agency, "year": report.year,
         "template": report.template, "source_file": report.source_file,
         "sha256": report.sha256, "extracted_at": report.extracted_at,
         "status": report.status, "reviewer": report.reviewer, "note": report.note,
         "province": place.province, "city": place.city, "county": place.county,
-        "adcode": place.adcode, "level": place.level, "agency_key": key,
+        "adcode": place.adcode, "level": place.level,
+        "agency_key": agency_key(place.adcode, report.agency),
         "cells_blank": sum(c[_VALUE] is None for c in cells),
         "cells_derived": sum(bool(c[_DERIVED]) for c in cells),
         "checks_failed": sum(not r.ok for r in results)}
     return ReportRows(
-        rid, report.template, key, report.reviewer, row, cells,
+        row, cells,
         check_rows(rid, results),
         totals_row(report),
         [(rid, number, title, text) for number, (title, text) in report.narrative.items()],
@@ -245,7 +249,7 @@ def write_rows(db: Db, rows: ReportRows, workbook: str, stamp: dict | None = Non
         before = {(s, i, m): (v, x) for s, i, m, v, x in db.conn.execute(
             "SELECT section, item, measure, value, extracted FROM cells WHERE report_id = ?",
             [rid])}
-        changes = _changes(rid, rows.cells, before, rows.template)
+        changes = _changes(rid, rows.cells, before, rows.report["template"])
         for table in REPORT_ROWS:
             db.conn.execute(f"DELETE FROM {table} WHERE report_id = ?", [rid])
     insert_rows(db, "reports", [{**rows.report, "workbook": workbook, **(stamp or {}),
@@ -257,7 +261,7 @@ def write_rows(db: Db, rows: ReportRows, workbook: str, stamp: dict | None = Non
     insert_rows(db, "corrections", [
         {"report_id": c.report_id, "section": c.key[0], "item": c.key[1], "measure": c.key[2],
          "extracted": c.extracted, "previous": c.previous, "corrected": c.corrected,
-         "kind": c.kind, "address": c.address, "reviewer": rows.reviewer,
+         "kind": c.kind, "address": c.address, "reviewer": rows.report["reviewer"],
          "logged_at": now()} for c in changes])
     return changes
 
