@@ -77,7 +77,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", choices=("one", "pool"),
-                        help="one mode only, one round, no warm-up (for farm-bench --vs)")
+                        help="one mode only, one round, no warm-up (for timing whole runs from "
+                             "outside, two commands in turn)")
     args = parser.parse_args()
     paths = _workbooks(args.folder, args.n)
     print(f"{len(paths)} workbooks from {paths[0].parent}; load average "
