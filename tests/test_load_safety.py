@@ -427,6 +427,29 @@ def test_a_corrected_part_carries_its_derived_total(sheets: Path, tmp_path: Path
                 (SPLIT,)) == (1,)
 
 
+def test_a_blanked_part_leaves_its_derived_total_blank(sheets: Path, tmp_path: Path) -> None:
+    """Never an invented 0: a derived total over a part the reviewer cleared is blank (still
+    marked derived), not the sum of the others; the row's identity is then not evaluated."""
+    db = tmp_path / "ogi.db"
+    load(sheets, db)
+    part = ("requests", "new", "natural_person")
+    total = ("requests", "new", "total")
+    assert _cells(db, SPLIT)[total] is not None
+    path = sheets / f"{SPLIT}.xlsx"
+    wb = openpyxl.load_workbook(path)
+    sheet, row, col = layout("2021")[part]
+    wb[sheet].cell(row, col).value = None
+    wb.save(path)
+    result = load(sheets, db)
+    assert SPLIT in result.loaded
+    now = _cells(db, SPLIT)
+    assert now[part] is None and now[total] is None
+    assert _one(db, "SELECT derived FROM cells WHERE report_id = ? AND section = ? AND "
+                "item = ? AND measure = ?", (SPLIT, *total)) == (1,)
+    assert _one(db, "SELECT count(*) FROM checks WHERE report_id = ? AND rule = "
+                "'requests.row_total' AND subject = 'new'", (SPLIT,)) == (0,)
+
+
 def test_one_deleted_row_is_one_message_with_its_labels(sheets: Path, tmp_path: Path) -> None:
     path = sheets / f"{A}.xlsx"
     wb = openpyxl.load_workbook(path)
