@@ -435,11 +435,7 @@ def test_a_blanked_part_leaves_its_derived_total_blank(sheets: Path, tmp_path: P
     part = ("requests", "new", "natural_person")
     total = ("requests", "new", "total")
     assert _cells(db, SPLIT)[total] is not None
-    path = sheets / f"{SPLIT}.xlsx"
-    wb = openpyxl.load_workbook(path)
-    sheet, row, col = layout("2021")[part]
-    wb[sheet].cell(row, col).value = None
-    wb.save(path)
+    set_value(sheets / f"{SPLIT}.xlsx", part, None)
     result = load(sheets, db)
     assert SPLIT in result.loaded
     now = _cells(db, SPLIT)
